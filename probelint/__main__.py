@@ -1,0 +1,5 @@
+"""``python -m probelint`` runs the command line, exactly as the ``probelint`` script does."""
+from probelint.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""load -> index -> rules -> suppressions -> sorted findings.
+
+Container and workload rules run as soon as a document is read; rules that need the
+cross-file Service index run once every input has been read. Findings are suppressed by
+comment directives of their file and by the workload's ``probelint.io/ignore`` annotation,
+then sorted by path, line, column and code so that output never depends on input order.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from yaml.nodes import MappingNode
+
+from probelint import profile as profiles
+from probelint import rules as registry
+from probelint.model import LEVEL_RANK, Finding, InputProblem
+from probelint.rule import RuleContext
+from probelint.services import ServiceIndex, service_from
+from probelint.settings import Settings, selected_codes
+from probelint.source import STDIN, Source, SourceError, discover, parse, read_source
+from probelint.suppress import ANNOTATION, FileSuppressions, parse_annotation, parse_directives
+from probelint.workloads import Workload, extract, objects
+from probelint.yamlnode import NodeBudgetExceeded, kind_name
+
+
+@dataclass
+class LintResult:
+    findings: list[Finding] = field(default_factory=list)
+    problems: list[InputProblem] = field(default_factory=list)
+    files: int = 0
+    documents: int = 0
+    workloads: int = 0
+
+    @property
+    def has_input_errors(self) -> bool:
+        return any(p.level == "error" for p in self.problems)
+
+    def failing(self, fail_on: str) -> list[Finding]:
+        threshold = LEVEL_RANK[fail_on]
+        return [f for f in self.findings if LEVEL_RANK[f.level] >= threshold]
+
+
+@dataclass
+class _Pending:
+    """A workload kept for the Service-aware rules, with what is needed to suppress their findings."""
+
+    workload: Workload
+    profile: object
+    suppressions: FileSuppressions
+    ignored: set[str]
+
+
+class Linter:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        codes = selected_codes(settings, registry.RULES)
+        self.modules = [m for m in registry.ALL if m.RULE.code in codes]
+        self.contexts = {
+            m.RULE.code: RuleContext(m.RULE, settings, {**m.RULE.options, **settings.options.get(m.RULE.code, {})})
+            for m in self.modules
+        }
+        self.container_rules = [m for m in self.modules if m.RULE.scope == "container"]
+        self.workload_rules = [m for m in self.modules if m.RULE.scope == "workload"]
+        self.service_rules = [m for m in self.modules if m.RULE.scope == "services"]
+        self.services = ServiceIndex()
+        self.result = LintResult()
+        self._pending: list[_Pending] = []
+
+    # -- input ----------------------------------------------------------------------------
+    def lint_paths(self, paths: Iterable[str], stdin: bytes | None = None, stdin_name: str = "-") -> LintResult:
+        found = discover(tuple(paths), self.settings.exclude)
+        self.result.problems.extend(found.problems)
+        for path in found.files:
+            try:
+                if path == STDIN:
+                    source = read_source(STDIN, data=stdin if stdin is not None else b"", display=stdin_name)
+                else:
+                    source = read_source(path, max_size=self.settings.max_file_size)
+            except SourceError as err:
+                self.result.files += 1
+                self.result.problems.append(err.problem)
+                continue
+            self.lint_source(source)
+        return self.finish()
+
+    def lint_text(self, text: str, path: str = "<string>") -> LintResult:
+        self.lint_source(Source(path, text))
+        return self.finish()
+
+    def lint_source(self, source: Source) -> None:
+        self.result.files += 1
+        suppressions, problems = parse_directives(source.text, source.path, registry.KNOWN_REFS)
+        self.result.problems.extend(problems)
+        for item in parse(source):
+            if isinstance(item, InputProblem):
+                self.result.problems.append(item)
+                continue
+            self.result.documents += 1
+            if not isinstance(item.node, MappingNode):
+                line, column = item.node.start_mark.line + 1, item.node.start_mark.column + 1
+                self.result.problems.append(
+                    InputProblem(source.path, line, column, f"document is {kind_name(item.node)}, expected a Kubernetes object (a mapping)")
+                )
+                continue
+            try:
+                for root in objects(item):
+                    service = service_from(root, source.path, self.settings.namespace)
+                    if service is not None:
+                        self.services.add(service)
+                        continue
+                    workload = extract(root, item, self.settings.namespace, self.settings.pod_template_paths)
+                    if workload is not None:
+                        self._lint_workload(workload, suppressions)
+            except (NodeBudgetExceeded, RecursionError) as err:
+                line, column = item.node.start_mark.line + 1, item.node.start_mark.column + 1
+                self.result.problems.append(InputProblem(source.path, line, column, f"document not checked: {err}"))
+
+    # -- rules ----------------------------------------------------------------------------
+    def _lint_workload(self, workload: Workload, suppressions: FileSuppressions) -> None:
+        self.result.workloads += 1
+        self.result.problems.extend(workload.problems)
+        profile, problems = profiles.resolve(workload, self.settings.profile_defaults)
+        self.result.problems.extend(problems)
+        ignored, unknown = parse_annotation(workload.annotations.get(ANNOTATION), registry.KNOWN_REFS)
+        for code in unknown:
+            node = workload.annotation_nodes[ANNOTATION]
+            self.result.problems.append(
+                InputProblem(workload.path, node.start_mark.line + 1, node.start_mark.column + 1,
+                             f'unknown rule code "{code}" in {ANNOTATION} annotation', level="warning")
+            )
+        found: list[Finding] = []
+        for module in self.workload_rules:
+            found.extend(self._run(module, workload, profile, workload))
+        for container in workload.containers:
+            for module in self.container_rules:
+                found.extend(self._run(module, workload, profile, container))
+        self._keep(found, suppressions, ignored)
+        if self.service_rules:
+            self._pending.append(_Pending(workload, profile, suppressions, ignored))
+
+    def _run(self, module, workload: Workload, profile, target) -> Iterator[Finding]:
+        ctx = self.contexts[module.RULE.code]
+        ctx.workload = workload
+        ctx.profile = profile
+        ctx.services = self.services
+        yield from module.check(ctx, target)
+
+    def _keep(self, found: list[Finding], suppressions: FileSuppressions, ignored: set[str]) -> None:
+        levels = self.settings.levels
+        for finding in found:
+            if suppressions.suppresses(finding) or ({finding.code, finding.name, "ALL"} & ignored):
+                continue
+            override = levels.get(finding.code)
+            if override and override != finding.level:
+                finding = _with_level(finding, override)
+            self.result.findings.append(finding)
+
+    def finish(self) -> LintResult:
+        for pending in self._pending:
+            found: list[Finding] = []
+            for module in self.service_rules:
+                found.extend(self._run(module, pending.workload, pending.profile, pending.workload))
+            self._keep(found, pending.suppressions, pending.ignored)
+        self._pending.clear()
+        self.result.findings.sort(key=Finding.sort_key)
+        self.result.problems.sort(key=InputProblem.sort_key)
+        return self.result
+
+
+def _with_level(finding: Finding, level: str) -> Finding:
+    from dataclasses import replace
+
+    return replace(finding, level=level)
+
+
+def lint_text(text: str, settings: Settings | None = None, path: str = "<string>") -> LintResult:
+    return Linter(settings or Settings()).lint_text(text, path)

@@ -1,0 +1,120 @@
+"""Plain data passed between the stages: positions, object references, findings and fixes.
+
+Everything here is a frozen dataclass so that findings can be sorted, hashed and compared in
+tests without surprises. Positions are always 1-based, as every editor and CI system expects;
+``Location`` refuses 0 so that an off-by-one in a rule fails loudly instead of pointing at the
+wrong line.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+LEVELS = ("error", "warning", "info")
+LEVEL_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Location:
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __post_init__(self) -> None:
+        if self.line < 1 or self.column < 1 or self.end_line < 1 or self.end_column < 1:
+            raise ValueError(f"positions are 1-based, got {self.line}:{self.column}")
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectRef:
+    """The Kubernetes object a finding is about (SARIF logical location)."""
+
+    kind: str
+    name: str
+    namespace: str | None = None
+    container: str | None = None
+    probe: str | None = None
+
+    def describe(self) -> str:
+        text = f"{self.kind}/{self.namespace}/{self.name}" if self.namespace else f"{self.kind}/{self.name}"
+        if self.container is not None:
+            text += f' container "{self.container}"'
+        if self.probe is not None:
+            text += f" {self.probe}"
+        return text
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+            "container": self.container,
+            "probe": self.probe,
+        }
+
+
+class Applicability(enum.Enum):
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace ``text[start:end]`` of the original file text with ``replacement``."""
+
+    start: int
+    end: int
+    replacement: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    title: str
+    edits: tuple[Edit, ...] = ()
+    applicability: Applicability = Applicability.SAFE
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    name: str
+    level: str
+    message: str
+    location: Location
+    obj: ObjectRef
+    helm_source: str | None = None
+    fix: Fix | None = None
+    fixable: bool = False
+
+    def sort_key(self) -> tuple:
+        loc = self.location
+        return (loc.path, loc.line, loc.column, self.code, self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class InputProblem:
+    """Something wrong with the input itself rather than with a probe.
+
+    ``level`` is ``error`` for input that could not be checked (exit code 2) and ``warning``
+    for notices that do not stop checking (an unknown code in a suppression, a Helm chart
+    directory that must be rendered first).
+    """
+
+    path: str
+    line: int
+    column: int
+    message: str
+    level: str = "error"
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.line, self.column, self.message)
+
+
+@dataclass(slots=True)
+class Summary:
+    files: int = 0
+    documents: int = 0
+    workloads: int = 0
+    by_level: dict = field(default_factory=lambda: {level: 0 for level in LEVELS})

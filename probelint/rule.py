@@ -1,0 +1,94 @@
+"""Rule metadata and the context a rule reports through.
+
+A rule module holds a ``RULE`` (what it is) and a ``check`` generator (what it does). Rules
+never build ``Finding`` objects themselves: ``RuleContext.finding`` fills in the code, name,
+level, position, object reference and Helm origin, so a rule cannot get those wrong.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from yaml.nodes import Node
+
+from probelint.model import Finding, Fix, Location, ObjectRef
+from probelint.yamlnode import node_position
+
+if TYPE_CHECKING:
+    from probelint.probes import Probe
+    from probelint.profile import Profile
+    from probelint.services import ServiceIndex
+    from probelint.settings import Settings
+    from probelint.workloads import Container, Workload
+
+SCOPES = ("container", "workload", "services")
+FIX_AVAILABILITY = ("never", "sometimes", "always")
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    summary: str
+    level: str
+    scope: str = "container"
+    enabled_by_default: bool = True
+    fix: str = "never"
+    levels: str = ""  # how the level varies, for the rule table ("error/warning")
+    options: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def level_text(self) -> str:
+        return self.levels or self.level
+
+
+@dataclass
+class RuleContext:
+    rule: Rule
+    settings: Settings
+    options: Mapping[str, object]
+    services: ServiceIndex | None = None
+    workload: Workload | None = None
+    profile: Profile | None = None
+
+    @property
+    def kube_version(self) -> tuple[int, int]:
+        return self.settings.kube_version
+
+    def finding(
+        self,
+        at: Node,
+        message: str,
+        *,
+        obj: ObjectRef,
+        level: str | None = None,
+        fixable: bool = False,
+        fix: Fix | None = None,
+    ) -> Finding:
+        """A finding at ``at`` about ``obj``; the message is prefixed with the object."""
+        workload = self.workload
+        assert workload is not None, "rules run with a workload set"
+        line, column, end_line, end_column = node_position(at)
+        return Finding(
+            code=self.rule.code,
+            name=self.rule.name,
+            level=level or self.rule.level,
+            message=f"{obj.describe()}: {message}",
+            location=Location(workload.path, line, column, end_line, end_column),
+            obj=obj,
+            helm_source=workload.doc.helm_source,
+            fix=fix,
+            fixable=fixable or fix is not None,
+        )
+
+    def probe_finding(self, probe: Probe, message: str, *, field: str | None = None,
+                      at: Node | None = None, **kwargs) -> Finding:
+        """A finding about one probe, at ``field``'s key (or the probe key if it is absent)."""
+        return self.finding(at or probe.anchor(field), message, obj=probe.container.ref(probe.key), **kwargs)
+
+    def container_finding(self, container: Container, message: str, *, at: Node | None = None, **kwargs) -> Finding:
+        return self.finding(at or container.anchor, message, obj=container.ref(), **kwargs)
+
+    def workload_finding(self, workload: Workload, message: str, *, at: Node | None = None, **kwargs) -> Finding:
+        return self.finding(at or workload.anchor, message, obj=workload.ref(), **kwargs)

@@ -1,0 +1,10 @@
+"""PLACEHOLDER"""
+from __future__ import annotations
+
+from probelint.rule import Rule
+
+RULE = Rule(code="PL005", name="probe-on-init-container", summary="TODO", level="error", scope="container", fix="sometimes")
+
+
+def check(ctx, target):
+    return iter(())

@@ -1,0 +1,43 @@
+"""Shared helpers: lint a string with chosen settings, and locate the shared corpus."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from probelint.linter import Linter, LintResult
+from probelint.profile import ProfileValue
+from probelint.settings import Settings, parse_kube_version
+from probelint.units import parse_duration
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def make_settings(select=None, **values) -> Settings:
+    """Settings for a test; ``p99``/``p50`` are duration strings given as if on the command line."""
+    settings = Settings(select=tuple(select) if select is not None else None)
+    for name in ("p50", "p99", "p999"):
+        if name in values:
+            settings.profile_defaults[name] = ProfileValue(parse_duration(values.pop(name)), f"--{name}")
+    if "kube_version" in values:
+        settings.kube_version = parse_kube_version(values.pop("kube_version"))
+        settings.kube_version_explicit = True
+    if "options" in values:
+        settings.options = {code: dict(opts) for code, opts in values.pop("options").items()}
+    for key, value in values.items():
+        if not hasattr(settings, key):
+            raise TypeError(f"unknown setting {key}")
+        setattr(settings, key, value)
+    return settings
+
+
+def lint(text: str, path: str = "manifest.yaml", **settings) -> LintResult:
+    return Linter(make_settings(**settings)).lint_text(text, path)
+
+
+@pytest.fixture
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip(f"shared corpus not found at {CORPUS} (clone with ../shared beside the project)")
+    return CORPUS
