@@ -106,7 +106,13 @@ def validate(config: LoadedConfig) -> None:
     errors = sorted(validator.iter_errors(config.data), key=lambda e: list(e.absolute_path))
     if errors:
         error = jsonschema.exceptions.best_match(errors)
-        raise _error_at(config, list(error.absolute_path), f"{_key(error.absolute_path)}: {_reason(error)}")
+        path = list(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = set(error.schema.get("properties", {}))
+            extra = sorted(k for k in error.instance if k not in allowed)
+            if extra:
+                raise _error_at(config, [*path, extra[0]], f"{_key([*path, extra[0]])}: unknown key", at_key=True)
+        raise _error_at(config, path, f"{_key(path)}: {_reason(error, path)}")
     for key in ("select", "extend-select", "ignore"):
         for index, ref in enumerate(config.data.get(key, [])):
             try:
@@ -117,7 +123,7 @@ def validate(config: LoadedConfig) -> None:
         try:
             module = registry.get(ref)
         except KeyError:
-            raise _error_at(config, ["rules", ref], f'rules.{ref}: unknown rule code or name "{ref}"') from None
+            raise _error_at(config, ["rules", ref], f'rules.{ref}: unknown rule code or name "{ref}"', at_key=True) from None
         known = module.RULE.options
         for option, value in settings.items():
             if option in ("level", "enabled"):
@@ -125,7 +131,7 @@ def validate(config: LoadedConfig) -> None:
             if option not in known:
                 names = ", ".join(sorted(known)) or "none"
                 raise _error_at(config, ["rules", ref, option],
-                                f"rules.{ref}.{option}: unknown option for {module.RULE.code} (options: {names})")
+                                f"rules.{ref}.{option}: unknown option for {module.RULE.code} (options: {names})", at_key=True)
             default = known[option]
             if isinstance(default, (int, float)) and not isinstance(default, bool):
                 if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
@@ -147,27 +153,26 @@ def _key(path) -> str:
     return ".".join(parts) if parts else "(top level)"
 
 
-def _reason(error) -> str:
-    if error.validator == "additionalProperties":
-        return error.message.replace("Additional properties are not allowed", "unknown key")
+def _reason(error, path: list) -> str:
+    if path and path[0] == "defaults" and len(path) == 2:
+        return f"invalid duration {error.instance!r} (use e.g. 250ms, 4s, 1m30s)"
     if error.validator == "enum":
         return f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
-    if error.validator == "oneOf" and "duration" in str(error.schema):
-        return f"invalid duration {error.instance!r} (use e.g. 250ms, 4s, 1m30s)"
     return error.message
 
 
-def _error_at(config: LoadedConfig, path: list, message: str) -> ConfigError:
-    node = _node_at(config.node, path)
+def _error_at(config: LoadedConfig, path: list, message: str, at_key: bool = False) -> ConfigError:
+    """An error positioned at the value of ``path`` (or at its key, for unknown keys)."""
+    node = _node_at(config.node, path, at_key)
     shown = _shown(config)
     if node is None:
         return ConfigError(shown, message)
     return ConfigError(shown, message, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _node_at(node: Node | None, path: list) -> Node | None:
+def _node_at(node: Node | None, path: list, at_key: bool) -> Node | None:
     current = node
-    for part in path:
+    for index, part in enumerate(path):
         if isinstance(current, MappingNode):
             found = None
             for key, value in current.value:
@@ -175,7 +180,8 @@ def _node_at(node: Node | None, path: list) -> Node | None:
                     found = (key, value)
             if found is None:
                 return current
-            current = found[1] if part != path[-1] else found[0]
+            last = index == len(path) - 1
+            current = found[0] if last and at_key else found[1]
         elif isinstance(current, SequenceNode) and isinstance(part, int) and part < len(current.value):
             current = current.value[part]
         else:

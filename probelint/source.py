@@ -228,13 +228,16 @@ def parse(source: Source) -> Iterator[Document | InputProblem]:
     helm_marks = [(text.count("\n", 0, m.start()), m.group(1)) for m in _HELM_SOURCE.finditer(text)] if "# Source: " in text else []
     index = 0
     offset_line = 0
+    previous_start = -1
     chunk = text
     while True:
         try:
             for node in yaml.compose_all(chunk, Loader=yaml.CSafeLoader):
                 if node is None or (node.tag == TAG_NULL and isinstance(node, ScalarNode)):
                     continue  # an empty document (only comments, or nothing between two ---)
-                yield Document(source, index, node, _helm_source_for(helm_marks, node.start_mark.line))
+                start = node.start_mark.line
+                yield Document(source, index, node, _helm_source_for(helm_marks, previous_start, start))
+                previous_start = start
                 index += 1
             return
         except yaml.MarkedYAMLError as err:
@@ -263,12 +266,18 @@ def parse(source: Source) -> Iterator[Document | InputProblem]:
             return
 
 
-def _helm_source_for(marks: list[tuple[int, str]], line: int) -> str | None:
+def _helm_source_for(marks: list[tuple[int, str]], after: int, line: int) -> str | None:
+    """The ``# Source:`` mark between the previous document and this one, if any.
+
+    Helm writes one mark before every document it renders, so a document without its own
+    mark (hand-written YAML appended to a rendered stream) has no template origin.
+    """
     found = None
     for mark_line, name in marks:
         if mark_line > line:
             break
-        found = name
+        if mark_line > after:
+            found = name
     return found
 
 

@@ -119,9 +119,10 @@ class Map:
         entries: dict[str, tuple[Node, Node]] = {}
         merged: dict[str, tuple[Node, Node]] = {}
         duplicates: list[Node] = []
+        seen: set[int] = set()
         for key_node, value_node in node.value:
             if key_node.tag == TAG_MERGE:
-                _collect_merge(value_node, merged, depth=0)
+                _collect_merge(value_node, merged, 0, seen)
                 continue
             if not isinstance(key_node, ScalarNode):
                 continue
@@ -185,16 +186,18 @@ class Map:
         return node
 
 
-def _collect_merge(value: Node, into: dict, depth: int) -> None:
-    if depth > 16:
+def _collect_merge(value: Node, into: dict, depth: int, seen: set[int]) -> None:
+    """Add the keys of merged mappings. Each merged node is read once: merging the same
+    anchor again adds nothing, and skipping it keeps a merge-key bomb linear."""
+    if depth > 16 or id(value) in seen:
         return
+    seen.add(id(value))
     if isinstance(value, MappingNode):
-        sub = Map(value)
-        for key, key_node, value_node in sub.items():
+        for key, key_node, value_node in Map(value).items():
             into.setdefault(key, (key_node, value_node))
     elif isinstance(value, SequenceNode):
         for item in value.value:
-            _collect_merge(item, into, depth + 1)
+            _collect_merge(item, into, depth + 1, seen)
 
 
 def node_position(node: Node) -> tuple[int, int, int, int]:

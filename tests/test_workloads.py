@@ -169,3 +169,40 @@ def test_containers_not_a_list() -> None:
     text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: {a: 1}\n"
     result = Linter(Settings()).lint_text(text, "m.yaml")
     assert "containers must be a list, got a mapping" in result.problems[0].message
+
+
+def _laughs(kind: str) -> str:
+    """Nine levels of nine-fold aliases: 9**9 nodes if expanded."""
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, 10):
+        refs = ", ".join([f"*l{i - 1}"] * 9)
+        lines.append(f"l{i}: &l{i} [{refs}]" if kind == "seq" else f"l{i}: &l{i} {{<<: [{refs}], k{i}: v}}")
+    if kind != "seq":
+        lines[0] = "l0: &l0 {a: b}"
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("kind", ["seq", "merge"])
+def test_alias_bombs_stay_small(kind: str) -> None:
+    import time
+
+    bomb = _laughs(kind).replace("\n", "\n    ")
+    text = f"""apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  annotations:
+    {bomb}
+spec:
+  containers:
+    - name: a
+      env: [{{name: X, value: "1"}}]
+      livenessProbe:
+        exec:
+          command: *l9
+        <<: *l9
+"""
+    start = time.perf_counter()
+    result = Linter(Settings(select=("ALL",))).lint_text(text, "bomb.yaml")
+    assert time.perf_counter() - start < 5
+    assert result.workloads == 1

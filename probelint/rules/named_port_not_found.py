@@ -1,10 +1,148 @@
-"""PLACEHOLDER"""
+"""
+## What it does
+Checks that a named `httpGet.port` or `tcpSocket.port` of a probe is the `name` of a
+`ports[]` entry of the **same** container. Ports declared by other containers of the pod do
+not count, because the kubelet only looks at the probed container.
+
+## Why is this bad?
+Nothing validates the name when the object is created. At run time the kubelet fails to
+resolve it, the probe returns an error instead of a result, and the prober discards errors:
+the cached result never changes. A liveness probe then never fires (a hung container is
+never restarted), a readiness probe never passes (the pod is never Ready and never receives
+traffic), and a startup probe never succeeds (liveness and readiness never start, the
+container is never Ready and never restarted). Nothing in `kubectl get pods` says why.
+
+## Example
+```yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          ports:
+            - {name: web, containerPort: 8080}
+          readinessProbe:
+            httpGet: {path: /readyz, port: http}
+```
+
+## Use instead
+```yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          ports:
+            - {name: http, containerPort: 8080}
+          readinessProbe:
+            httpGet: {path: /readyz, port: http}
+```
+
+## Options
+None.
+
+## Fix safety
+Sometimes available, and safe when it is: if a port of the same container matches the name
+case-insensitively or by the obvious alias (`http` and `web`), the probe uses that name; if
+the container declares exactly one (TCP) port, the probe uses its number. Otherwise add a `ports`
+entry with the right `containerPort` by hand.
+
+## References
+- Kubernetes kubelet, `findPortByName` / `ResolveContainerPort` (`pkg/probe/util.go`) and the
+  prober worker, which discards probe errors (`pkg/kubelet/prober/worker.go`)
+- https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#use-a-named-port
+"""
 from __future__ import annotations
 
-from probelint.rule import Rule
+from collections.abc import Iterator
 
-RULE = Rule(code="PL006", name="named-port-not-found", summary="TODO", level="error", scope="container", fix="sometimes")
+from yaml.nodes import ScalarNode
+
+from probelint.model import Finding
+from probelint.probes import Probe
+from probelint.rule import Rule, RuleContext
+from probelint.workloads import Container, Port
+from probelint.yamlnode import scalar
+
+RULE = Rule(
+    code="PL006",
+    name="named-port-not-found",
+    summary="A probe's named port is not a port name of the same container, so the probe can never succeed or fail",
+    level="error",
+    scope="container",
+    fix="sometimes",
+)
+
+ALIASES = {"http": ("web",), "web": ("http",)}
+CONSEQUENCE = {
+    "liveness": "the liveness probe never fires, so a hung container is never restarted",
+    "readiness": "the readiness probe never passes, so the pod never becomes Ready",
+    "startup": "the startup probe never succeeds, so the container never becomes Ready and is never restarted",
+}
 
 
-def check(ctx, target):
-    return iter(())
+def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
+    for probe in container.probes.values():
+        for handler in ("httpGet", "tcpSocket"):
+            if handler not in probe.handlers:
+                continue
+            m = probe.map.map(handler)
+            node = m.get("port") if m is not None else None
+            if not isinstance(node, ScalarNode):
+                continue
+            name = scalar(node)
+            if not isinstance(name, str) or not name or name.isdigit():
+                continue  # numbers, quoted numbers (PL003) and wrong types (PL009)
+            if any(port.name == name for port in container.ports):
+                continue
+            yield _finding(ctx, probe, handler, name, node, container)
+
+
+def _finding(ctx: RuleContext, probe: Probe, handler: str, name: str, node, container: Container) -> Finding:
+    declared = [p for p in container.ports if p.name is not None or p.number is not None]
+    if declared:
+        listed = ", ".join(_describe(p) for p in declared)
+        have = f"container \"{container.name}\" declares {listed}"
+    else:
+        have = f"container \"{container.name}\" declares no ports"
+    suggestion = _replacement(name, container.ports)
+    hint = f"; use {suggestion}" if suggestion else ""
+    return ctx.probe_finding(
+        probe,
+        f'{handler}.port "{name}" is not the name of any port of this container ({have}); the kubelet cannot '
+        f"resolve it, every probe run errors and {CONSEQUENCE[probe.type]}{hint}",
+        at=node,
+        fixable=suggestion is not None,
+    )
+
+
+def _describe(port: Port) -> str:
+    if port.name and port.number is not None:
+        return f"{port.name} ({port.number})"
+    if port.name:
+        return f'{port.name} (no containerPort)'
+    return f"unnamed port {port.number}"
+
+
+def _replacement(name: str, ports: list[Port]) -> str | None:
+    """The fix the catalogue allows: a case-insensitive or alias match, else the only port's number."""
+    named = [p for p in ports if p.name]
+    lowered = name.lower()
+    for port in named:
+        if port.name.lower() == lowered:
+            return f'port "{port.name}"'
+    for alias in ALIASES.get(lowered, ()):
+        for port in named:
+            if port.name == alias:
+                return f'port "{port.name}"'
+    if len(ports) == 1 and ports[0].number is not None and ports[0].protocol.upper() == "TCP":
+        return f"port {ports[0].number}"
+    return None

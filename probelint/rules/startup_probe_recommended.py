@@ -1,10 +1,131 @@
-"""PLACEHOLDER"""
+"""
+## What it does
+Reports a liveness probe that waits more than 30 seconds (`initialDelaySeconds`, configurable)
+before its first check, on a container that has no `startupProbe`. Regular containers and
+native sidecars are checked.
+
+The message shows the startup probe that replaces the delay: the liveness handler and timeout,
+`periodSeconds = min(P_L, 10)` and `failureThreshold = ⌈(D_L + F_L·P_L) / P_S⌉`, which gives the
+application at least as much time to start as the liveness probe gives it today.
+
+## Why is this bad?
+A long `initialDelaySeconds` is a guess of the worst startup time that is paid after every
+restart: for that long a deadlocked container is not detected, and a container that starts
+slower than the guess (a cold cache, a slow node, a big migration) is killed in a restart loop.
+A startup probe solves both: it checks often while the application starts, succeeds as soon as
+it is up, and only then hands over to the liveness probe, which can then react quickly. The
+Kubernetes documentation recommends exactly this: "Rather than set a long liveness interval,
+you can configure a separate configuration for probing the container as it starts up", using
+"the same command, HTTP or TCP check, with a failureThreshold × periodSeconds long enough to
+cover the worst case startup time".
+
+Startup probes are beta (on by default) since Kubernetes 1.18 and GA since 1.20; with an
+explicit `--kube-version` below 1.18 the rule stays silent. Kubernetes 1.21.0 had a regression
+where the startup probe did not run again after a container restart (fixed in later 1.21
+patches).
+
+## Example
+```yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: search}
+spec:
+  template:
+    spec:
+      containers:
+        - name: search
+          image: example/search:7.2
+          livenessProbe:
+            httpGet: {path: /livez, port: 9200}
+            initialDelaySeconds: 120
+            periodSeconds: 10
+```
+
+## Use instead
+```yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: search}
+spec:
+  template:
+    spec:
+      containers:
+        - name: search
+          image: example/search:7.2
+          startupProbe:
+            httpGet: {path: /livez, port: 9200}
+            periodSeconds: 10
+            failureThreshold: 15
+          livenessProbe:
+            httpGet: {path: /livez, port: 9200}
+            periodSeconds: 10
+```
+
+## Options
+- `max-initial-delay` (seconds, default `30`): the largest liveness `initialDelaySeconds`
+  accepted without a startup probe.
+
+## Fix safety
+Safe: the fix adds a `startupProbe` with the liveness probe's handler and `timeoutSeconds`,
+`periodSeconds = min(P_L, 10)`, `failureThreshold = ⌈(D_L + F_L·P_L) / P_S⌉` and no initial delay,
+then sets the liveness `initialDelaySeconds` to 0. The guaranteed startup time is not reduced.
+No fix is offered when the liveness probe has no single handler to copy.
+
+## References
+- https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#define-startup-probes
+- https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#when-should-you-use-a-startup-probe
+- kubernetes/kubernetes#27114 (initial delay versus detection time), #101064 (1.21.0 startup
+  probe regression)
+"""
 from __future__ import annotations
 
-from probelint.rule import Rule
+import math
+from collections.abc import Iterator
 
-RULE = Rule(code="PL103", name="startup-probe-recommended", summary="TODO", level="warning", scope="container", fix="always")
+from probelint.model import Finding
+from probelint.rule import Rule, RuleContext
+from probelint.workloads import Container
+
+MIN_KUBE_VERSION = (1, 18)  # startupProbe beta, enabled by default
+MAX_STARTUP_PERIOD = 10
+
+RULE = Rule(
+    code="PL103",
+    name="startup-probe-recommended",
+    summary="Long liveness initialDelaySeconds without a startup probe",
+    level="warning",
+    fix="always",
+    options={"max-initial-delay": 30},
+)
 
 
-def check(ctx, target):
-    return iter(())
+def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
+    if not container.is_regular or "startup" in container.probes:
+        return
+    liveness = container.probes.get("liveness")
+    if liveness is None:
+        return
+    if ctx.settings.kube_version_explicit and ctx.kube_version < MIN_KUBE_VERSION:
+        return
+    limit = ctx.options.get("max-initial-delay", RULE.options["max-initial-delay"])
+    delay = liveness.initial_delay
+    if delay <= limit:
+        return
+    period, threshold = liveness.period, liveness.failure_threshold
+    startup_period, startup_threshold = startup_recipe(delay, period, threshold)
+    yield ctx.probe_finding(
+        liveness,
+        f"initialDelaySeconds is {delay} (more than {limit:g}) and there is no startupProbe: after every "
+        f"restart a hang goes undetected for {delay}s, and a slower start is killed; add a startupProbe "
+        f"with the liveness handler, timeoutSeconds {liveness.timeout}, periodSeconds {startup_period} and "
+        f"failureThreshold {startup_threshold} (keeps the {delay + threshold * period}s the liveness probe "
+        f"allows for startup) and set initialDelaySeconds to 0",
+        field="initialDelaySeconds",
+        fixable=liveness.handler is not None,
+    )
+
+
+def startup_recipe(delay: int, period: int, threshold: int) -> tuple[int, int]:
+    """``(P_S, F_S)`` of the startup probe that keeps the liveness probe's startup budget."""
+    startup_period = min(period, MAX_STARTUP_PERIOD)
+    return startup_period, math.ceil((delay + threshold * period) / startup_period)
