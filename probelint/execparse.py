@@ -27,7 +27,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox-sh"})
+SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh"})
 MAX_DEPTH = 8  # nested `sh -c` scripts and substitutions
 
 # Operators, longest first so that `&&` wins over `&` and `>>` over `>`.
@@ -97,7 +97,7 @@ class _Word:
     start: int
     end: int
     plain_head: str  # the leading characters written without quotes or escapes
-    subs: list[list]  # token lists of the command substitutions inside this word
+    subs: list[tuple[list, str]]  # (tokens, text they index) of each command substitution inside
 
 
 @dataclass
@@ -123,7 +123,7 @@ class _Lexer:
         buf: list[str] = []
         head: list[str] = []
         head_open = True
-        subs: list[list] = []
+        subs: list[tuple[list, str]] = []
         start = -1
 
         def flush() -> None:
@@ -145,14 +145,15 @@ class _Lexer:
                 end = text.find("\n", self.pos)
                 self.pos = n if end < 0 else end
             elif c == "\\":
+                if self.pos + 1 < n and text[self.pos + 1] == "\n":
+                    self.pos += 2  # line continuation
+                    continue
                 if start < 0:
                     start = self.pos
                 head_open = False
                 if self.pos + 1 >= n:
                     buf.append("\\")
                     self.pos += 1
-                elif text[self.pos + 1] == "\n":
-                    self.pos += 2
                 else:
                     buf.append(text[self.pos + 1])
                     self.pos += 2
@@ -207,7 +208,7 @@ class _Lexer:
         flush()
         return out
 
-    def _double_quoted(self, depth: int, subs: list[list]) -> str:
+    def _double_quoted(self, depth: int, subs: list[tuple[list, str]]) -> str:
         text, n = self.text, self.n
         parts: list[str] = []
         while self.pos < n:
@@ -234,7 +235,7 @@ class _Lexer:
             self.pos += 1
         raise Unparsable("unterminated double quote")
 
-    def _dollar_or_backquote(self, depth: int, subs: list[list], in_double: bool) -> str:
+    def _dollar_or_backquote(self, depth: int, subs: list[tuple[list, str]], in_double: bool) -> str:
         """Consume `$...` or a backquoted command at pos; return the text as written."""
         text, n = self.text, self.n
         begin = self.pos
@@ -251,7 +252,7 @@ class _Lexer:
             if end >= n:
                 raise Unparsable("unterminated backquote")
             inner = _Lexer("".join(body))
-            subs.append(inner.tokens(depth + 1, closing=False))
+            subs.append((inner.tokens(depth + 1, closing=False), inner.text))
             self.pos = end + 1
             return text[begin:self.pos]
         nxt = text[self.pos + 1] if self.pos + 1 < n else ""
@@ -260,7 +261,7 @@ class _Lexer:
             return text[begin:self.pos]
         if nxt == "(":
             self.pos += 2
-            subs.append(self.tokens(depth + 1, closing=True))
+            subs.append((self.tokens(depth + 1, closing=True), text))
             return text[begin:self.pos]
         if nxt == "{":
             self.pos = self._skip_balanced(self.pos + 2, "{", "}", 1)
@@ -310,7 +311,7 @@ class _Lexer:
                 level += 1
             elif c == closer:
                 level -= 1
-                if level == 0 or (need == 2 and level == 0):
+                if level == 0:
                     return pos + 1
             pos += 1
         raise Unparsable(f"unterminated {opener}")
@@ -323,14 +324,20 @@ class _Words:
 
     words: list[str]
     assignable: list[bool]  # the word may be a shell assignment (unquoted NAME=)
-    raw: str
-    subs: list[list]
+    spans: list[tuple[int, int]]
+    text: str
+    subs: list[tuple[list, str]]
+
+    def raw(self, first: int = 0) -> str:
+        if first >= len(self.spans):
+            return ""
+        return self.text[self.spans[first][0]:self.spans[-1][1]].strip()
 
 
 def _split_commands(tokens: list, text: str) -> list[_Words]:
     commands: list[_Words] = []
     words: list[_Word] = []
-    subs: list[list] = []
+    subs: list[tuple[list, str]] = []
     i = 0
     while i < len(tokens):
         token = tokens[i]
@@ -355,12 +362,12 @@ def _split_commands(tokens: list, text: str) -> list[_Words]:
     return commands
 
 
-def _make_words(words: list[_Word], subs: list[list], text: str) -> _Words:
-    raw = text[words[0].start:words[-1].end].strip() if words else ""
+def _make_words(words: list[_Word], subs: list[tuple[list, str]], text: str) -> _Words:
     return _Words(
         words=[w.text for w in words],
         assignable=[bool(_ASSIGNMENT.match(w.plain_head)) for w in words],
-        raw=raw,
+        spans=[(w.start, w.end) for w in words],
+        text=text,
         subs=subs,
     )
 
@@ -378,7 +385,7 @@ def _strip_reserved(cmd: _Words) -> _Words | None:
     rest = words[i:]
     if not rest or all(w in _CLOSING_RESERVED for w in rest):
         return None
-    return _Words(rest, assignable[i:], cmd.raw, cmd.subs)
+    return _Words(rest, assignable[i:], cmd.spans[i:], cmd.text, cmd.subs)
 
 
 def basename(program: str) -> str:
@@ -415,7 +422,11 @@ def _tighter(a: float | None, b: float | None) -> float | None:
 
 
 def _strip_wrappers(words: list[str], assignable: list[bool], ctx: _Context):
-    """Remove leading assignments and wrapper programs; returns (rest, assignments, timeout, offset)."""
+    """Remove leading assignments and wrapper programs.
+
+    Returns ``(rest, assignments, timeout, offset)``: the wrapped command's words, every
+    assignment seen (outer ones first), the tightest ``timeout`` and where ``rest`` starts.
+    """
     assignments = list(ctx.assignments)
     timeout = ctx.timeout
     i = 0
@@ -424,91 +435,77 @@ def _strip_wrappers(words: list[str], assignable: list[bool], ctx: _Context):
         assignments.append((name, value))
         i += 1
     while i < len(words):
-        name = basename(words[i])
-        j = _wrapper_end(name, words, i, assignments)
-        if j is None:
+        found = _wrapper(basename(words[i]), words, i, assignments)
+        if found is None:
             break
-        if name == "timeout":
-            timeout = _tighter(timeout, _timeout_value(words, i, j))
-        i = j
+        i, seconds = found
+        timeout = _tighter(timeout, seconds)
     return words[i:], tuple(assignments), timeout, i
 
 
-def _wrapper_end(name: str, words: list[str], i: int, assignments: list) -> int | None:
-    """Index of the wrapped command's first word if words[i] is a wrapper, else None."""
+def _skip_options(words: list[str], j: int, with_value: tuple[str, ...] = ()) -> int:
+    """Skip ``-x`` style options (and the values of those in ``with_value``) from j."""
+    n = len(words)
+    while j < n and words[j].startswith("-") and words[j] != "-":
+        if words[j] == "--":
+            return j + 1
+        j += 2 if words[j] in with_value else 1
+    return j
+
+
+def _wrapper(name: str, words: list[str], i: int, assignments: list) -> tuple[int, float | None] | None:
+    """If words[i] is a wrapper: (index of the wrapped command, timeout seconds or None)."""
     n = len(words)
     j = i + 1
     if name == "env":
-        while j < n:
-            w = words[j]
-            if w == "--":
-                j += 1
-                break
-            if w in ("-i", "-", "--ignore-environment", "-0", "--null", "-v", "--debug"):
-                j += 1
-            elif w in ("-u", "--unset", "-C", "--chdir"):
-                j += 2
-            elif w.startswith(("--unset=", "--chdir=")) or (w.startswith("-u") and len(w) > 2):
-                j += 1
-            else:
-                break
-        while j < n and "=" in words[j] and _ASSIGNMENT.match(words[j]):
+        j = _skip_options(words, j, ("-u", "--unset", "-C", "--chdir"))
+        while j < n and _ASSIGNMENT.match(words[j]):
             key, _, value = words[j].partition("=")
             assignments.append((key, value))
             j += 1
-        return j if j < n else None
+        return (j, None) if j < n else None  # a bare `env` prints the environment
     if name == "timeout":
+        seconds: float | None = None
+        busybox_form = False
         while j < n and words[j].startswith("-") and words[j] != "-":
             w = words[j]
             if w == "--":
                 j += 1
                 break
-            if w in ("-s", "--signal", "-k", "--kill-after", "-t"):
-                if w == "-t":  # BusyBox: timeout [-s SIG] [-t SECS] PROG
-                    break
+            if w == "-t" and j + 1 < n:  # BusyBox: timeout [-s SIG] -t SECS PROG
+                seconds = parse_duration(words[j + 1])
+                busybox_form = True
+                j += 2
+            elif w in ("-s", "--signal", "-k", "--kill-after"):
                 j += 2
             else:
                 j += 1
-        if j < n and words[j] == "-t":
-            j += 2
-            return j if j < n else None
-        if j >= n or parse_duration(words[j]) is None:
-            return None
-        j += 1
-        return j if j < n else None
-    if name == "exec":
-        while j < n and words[j].startswith("-") and words[j] != "-":
-            j += 2 if words[j] == "-a" else 1
-        return j if j < n else None
-    if name == "nice":
-        while j < n and words[j].startswith("-") and words[j] != "-":
-            w = words[j]
-            j += 2 if w in ("-n", "--adjustment") else 1
-        return j if j < n else None
-    if name in ("nohup", "setsid"):
-        while j < n and words[j].startswith("-") and words[j] != "-":
+        if not busybox_form:
+            if j >= n:
+                return None
+            seconds = parse_duration(words[j])
+            if seconds is None:
+                return None
             j += 1
-        return j if j < n else None
+        return (j, seconds) if j < n else None
+    if name == "exec":
+        j = _skip_options(words, j, ("-a",))
+        return j, None  # `exec` alone (only redirections) runs nothing
+    if name == "nice":
+        return (j, None) if (j := _skip_options(words, j, ("-n", "--adjustment"))) < n else None
+    if name in ("nohup", "setsid"):
+        return (j, None) if (j := _skip_options(words, j)) < n else None
     if name == "command":
         if j < n and words[j] in ("-v", "-V"):
-            return None
+            return None  # a lookup, not a run
         while j < n and words[j] in ("-p", "--"):
             j += 1
-        return j if j < n else None
+        return (j, None) if j < n else None
     if name in ("gosu", "su-exec"):
-        return j + 1 if j + 1 < n else None
+        return (j + 1, None) if j + 1 < n else None
     if name == "busybox":
-        return j if j < n and not words[j].startswith("-") else None
+        return (j, None) if j < n and not words[j].startswith("-") else None
     return None
-
-
-def _timeout_value(words: list[str], i: int, j: int) -> float | None:
-    """The DURATION of the `timeout` wrapper spanning words[i:j]."""
-    span = words[i + 1:j]
-    if "-t" in span:  # BusyBox form
-        k = span.index("-t")
-        return parse_duration(span[k + 1]) if k + 1 < len(span) else None
-    return parse_duration(span[-1]) if span else None
 
 
 def _shell_script(words: list[str]) -> tuple[bool, int | None]:
@@ -549,9 +546,7 @@ def _expand(words: list[str], assignable: list[bool], raw: str, ctx: _Context, o
         return
     index = word_index[offset] if word_index is not None else ctx.index
     program = basename(rest[0])
-    if program in SHELLS or (program == "busybox" and len(rest) > 1 and rest[1] in SHELLS):
-        if program == "busybox":
-            rest = rest[1:]
+    if program in SHELLS:
         is_script, at = _shell_script(rest)
         if is_script:
             if at is None:
@@ -581,23 +576,16 @@ def _parse_script(script: str, ctx: _Context, out: list[SimpleCommand]) -> None:
 
 def _commands_from_tokens(tokens: list, text: str, ctx: _Context, out: list[SimpleCommand]) -> None:
     for cmd in _split_commands(tokens, text):
-        for sub in cmd.subs:
+        for sub, sub_text in cmd.subs:
             # `$(NAME)` in capitals is Kubernetes' own variable syntax, not a command.
             if len(sub) == 1 and isinstance(sub[0], _Word) and _ENV_NAME.fullmatch(sub[0].text):
                 continue
             inner = _Context(ctx.assignments, ctx.timeout, ctx.index, True, True, ctx.depth + 1)
-            _commands_from_tokens(sub, _token_text(sub, text), inner, out)
+            _commands_from_tokens(sub, sub_text, inner, out)
         stripped = _strip_reserved(cmd)
         if stripped is None:
             continue
-        _expand(stripped.words, stripped.assignable, stripped.raw, ctx, out)
-
-
-def _token_text(tokens: list, fallback: str) -> str:
-    # Substitution tokens carry offsets into the text they were lexed from; the raw text of a
-    # nested command is only for messages, so an approximate reconstruction is enough.
-    words = [t.text if isinstance(t, _Word) else t.op for t in tokens]
-    return " ".join(words) if words else fallback
+        _expand(stripped.words, stripped.assignable, stripped.raw(), ctx, out)
 
 
 def parse_script(script: str) -> list[SimpleCommand] | None:

@@ -34,6 +34,7 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
 }
 FALLBACK_PATHS = (TEMPLATE, JOB_TEMPLATE)
 JOB_KINDS = frozenset({"Job", "CronJob"})
+RUN_TO_COMPLETION = frozenset({"Never", "OnFailure"})
 LIST_SUFFIX = "List"
 POD_PORT_LIMIT = 65535
 
@@ -78,6 +79,14 @@ class Container:
     def is_regular(self) -> bool:
         return self.role in ("container", "sidecar")
 
+    @property
+    def is_pause(self) -> bool:
+        """A pause container only holds the pod's namespaces: there is nothing in it to probe."""
+        image = (self.image or "").rsplit("@", 1)[0]
+        repository = image.rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image
+        name = repository.rsplit("/", 1)[-1]
+        return name == "pause" or name.startswith("pause-")
+
     def port_by_name(self, name: str) -> int | None:
         for port in self.ports:
             if port.name == name and port.number is not None:
@@ -115,6 +124,11 @@ class Workload:
     @property
     def is_job(self) -> bool:
         return self.kind in JOB_KINDS
+
+    @property
+    def is_long_running(self) -> bool:
+        """Not a Job or CronJob, and not a bare Pod that runs to completion (restartPolicy Never/OnFailure)."""
+        return not self.is_job and self.pod_spec.scalar("restartPolicy") not in RUN_TO_COMPLETION
 
     @property
     def path(self) -> str:
@@ -332,7 +346,7 @@ def _extract_env(container: Container) -> None:
             continue
         value = em.scalar("value")
         container.env.append(
-            EnvVar(name, None if value is None else str(value), em.get("valueFrom") is not None, item)
+            EnvVar(name, None if value is None else str(value), isinstance(em.get("valueFrom"), MappingNode), item)
         )
     env_from = container.map.get("envFrom")
     container.env_from = isinstance(env_from, SequenceNode) and bool(env_from.value)

@@ -25,6 +25,8 @@ spec:
           livenessProbe:
             httpGet: {path: /livez, port: 8080}
             successThreshold: 2
+          readinessProbe:
+            httpGet: {path: /readyz, port: 8080}
 """
 GOOD = BAD.replace("successThreshold: 2", "successThreshold: 1")
 

@@ -109,6 +109,7 @@ RULE = Rule(
     fix="sometimes",
 )
 
+ALPHA = (1, 23)
 BETA = (1, 24)
 GA = (1, 27)
 TLS_WORDS = frozenset({"https", "grpcs", "tls", "h2"})
@@ -126,6 +127,8 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
             continue  # missing port is PL009; a non-scalar is an input problem
         value = scalar(node)
         if is_int(value):
+            if not 1 <= value <= 65535:
+                continue  # out of range: PL003
             port = container.declared_port(value)
             if port is None:
                 yield _undeclared(ctx, probe, container, value, node)
@@ -142,10 +145,14 @@ def _version(ctx: RuleContext, probe: Probe) -> Iterator[Finding]:
     at = probe.map.key_node("grpc")
     shown = f"{version[0]}.{version[1]}"
     if version < BETA:
+        if version < ALPHA:
+            why = "the grpc field does not exist before 1.23"
+        else:
+            why = "the alpha GRPCContainerProbe gate is off by default"
         yield ctx.probe_finding(
             probe,
-            f"gRPC probes need Kubernetes 1.24 or newer; on the target version {shown} the GRPCContainerProbe "
-            "feature gate is off by default, the API server drops the grpc field and the probe has no handler",
+            f"gRPC probes need Kubernetes 1.24 or newer; on the target version {shown} {why}, so the API server "
+            "drops the grpc field and rejects the probe for having no handler",
             at=at,
             level="error",
         )

@@ -214,11 +214,11 @@ def _port(ctx: RuleContext, probe: Probe, handler: str, m: Map) -> Iterator[Find
         return
     problems = port_name_problems(value)
     if problems:
-        yield ctx.probe_finding(
-            probe,
-            f'{handler}.port "{value}" is not a valid port name: it {"; it ".join(problems)}',
-            at=node,
-        )
+        if not port_name_problems(value.lower()):
+            why = f'port names are lower case (write "{value.lower()}")'
+        else:
+            why = "it " + "; it ".join(problems)
+        yield ctx.probe_finding(probe, f'{handler}.port "{value}" is not a valid port name: {why}', at=node)
 
 
 def _http(ctx: RuleContext, probe: Probe, m: Map) -> Iterator[Finding]:
@@ -238,11 +238,11 @@ def _http(ctx: RuleContext, probe: Probe, m: Map) -> Iterator[Finding]:
         name_node = hm.get("name")
         name = scalar(name_node) if isinstance(name_node, ScalarNode) else None
         if isinstance(name, str) and not _HEADER_NAME.fullmatch(name):
-            shown = f'"{name}"' if name else "empty"
+            shown = f'"{name}" is not a valid header name' if name else "is empty"
             yield ctx.probe_finding(
                 probe,
-                f"httpGet.httpHeaders name {shown} is not a valid header name; the API server accepts only "
-                "letters, digits and '-'",
+                f"httpGet.httpHeaders name {shown}; the API server accepts only letters, digits and '-' "
+                "in header names",
                 at=name_node,
             )
 

@@ -74,7 +74,7 @@ from collections.abc import Iterator
 
 from probelint.model import Finding
 from probelint.rule import Rule, RuleContext
-from probelint.rules.missing_readiness_probe import is_long_running, is_pause
+from probelint.rules.missing_readiness_probe import anchor, lacking_text
 from probelint.workloads import Workload
 
 RULE = Rule(
@@ -89,23 +89,17 @@ RULE = Rule(
 
 
 def check(ctx: RuleContext, workload: Workload) -> Iterator[Finding]:
-    if not is_long_running(workload):
+    if not workload.is_long_running:
         return
     regular = workload.regular_containers
     if any("liveness" in c.probes for c in regular):
         return
-    regular = [c for c in regular if not is_pause(c)]
+    regular = [c for c in regular if not c.is_pause]
     if not regular:
         return
-    names = [f'{"native sidecar " if c.role == "sidecar" else ""}"{c.name}"' for c in regular]
-    lacking = (
-        f"container {names[0]} has no livenessProbe"
-        if len(names) == 1
-        else f"no container has a livenessProbe ({', '.join(names)})"
-    )
-    main = next((c for c in regular if c.role == "container"), regular[0])
+    lacking = lacking_text(regular, "livenessProbe")
     yield ctx.workload_finding(
         workload,
         f"{lacking}: a process that stays up but stops making progress is never restarted",
-        at=main.anchor,
+        at=anchor(regular),
     )

@@ -104,7 +104,6 @@ from probelint.model import Finding
 from probelint.rule import Rule, RuleContext
 from probelint.workloads import Container, Workload
 
-RUN_TO_COMPLETION = frozenset({"Never", "OnFailure"})
 
 RULE = Rule(
     code="PL101",
@@ -118,15 +117,15 @@ RULE = Rule(
 
 
 def check(ctx: RuleContext, workload: Workload) -> Iterator[Finding]:
-    if not is_long_running(workload):
+    if not workload.is_long_running:
         return
     regular = workload.regular_containers
     if any("readiness" in c.probes for c in regular):
         return
-    regular = [c for c in regular if not is_pause(c)]
+    regular = [c for c in regular if not c.is_pause]
     if not regular:
         return
-    lacking = _containers_text(regular)
+    lacking = lacking_text(regular, "readinessProbe")
     services = ctx.services.selecting(workload.namespace, workload.labels) if ctx.services else []
     gating = list(dict.fromkeys(s.name for s in services if not s.publish_not_ready))
     fixable = any(
@@ -150,32 +149,19 @@ def check(ctx: RuleContext, workload: Workload) -> Iterator[Finding]:
             f"proceed before the application can serve and a wedged pod is never marked unready"
         )
         level = "warning"
-    yield ctx.workload_finding(workload, message, at=_anchor(regular), level=level, fixable=fixable)
+    yield ctx.workload_finding(workload, message, at=anchor(regular), level=level, fixable=fixable)
 
 
-def is_long_running(workload: Workload) -> bool:
-    """Not a Job or CronJob, and not a bare Pod that runs to completion (``restartPolicy`` Never or OnFailure)."""
-    if workload.is_job:
-        return False
-    return workload.pod_spec.scalar("restartPolicy") not in RUN_TO_COMPLETION
-
-
-def is_pause(container: Container) -> bool:
-    """A pause container only holds the pod's namespaces: there is nothing in it to probe."""
-    image = (container.image or "").rsplit("@", 1)[0]
-    repository = image.rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image
-    name = repository.rsplit("/", 1)[-1]
-    return name == "pause" or name.startswith("pause-")
-
-
-def _containers_text(regular: list[Container]) -> str:
+def lacking_text(regular: list[Container], key: str) -> str:
+    """``container "web" has no readinessProbe`` or ``no container has a readinessProbe ("a", "b")``."""
+    if len(regular) == 1:
+        c = regular[0]
+        return f'{"native sidecar" if c.role == "sidecar" else "container"} "{c.name}" has no {key}'
     names = [f'{"native sidecar " if c.role == "sidecar" else ""}"{c.name}"' for c in regular]
-    if len(names) == 1:
-        return f"container {names[0]} has no readinessProbe"
-    return f"no container has a readinessProbe ({', '.join(names)})"
+    return f"no container has a {key} ({', '.join(names)})"
 
 
-def _anchor(regular: list[Container]):
+def anchor(regular: list[Container]):
     """The first application container's name; a native sidecar only if there is nothing else."""
     main = next((c for c in regular if c.role == "container"), regular[0])
     return main.anchor

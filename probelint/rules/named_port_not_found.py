@@ -2,7 +2,9 @@
 ## What it does
 Checks that a named `httpGet.port` or `tcpSocket.port` of a probe is the `name` of a
 `ports[]` entry of the **same** container. Ports declared by other containers of the pod do
-not count, because the kubelet only looks at the probed container.
+not count, because the kubelet only looks at the probed container. A name that is not even a
+valid port name (`Http`) is also reported by PL003; this rule then only points to the
+matching port.
 
 ## Why is this bad?
 Nothing validates the name when the object is created. At run time the kubelet fails to
@@ -52,8 +54,8 @@ None.
 ## Fix safety
 Sometimes available, and safe when it is: if a port of the same container matches the name
 case-insensitively or by the obvious alias (`http` and `web`), the probe uses that name; if
-the container declares exactly one (TCP) port, the probe uses its number. Otherwise add a `ports`
-entry with the right `containerPort` by hand.
+the container declares exactly one (TCP) port and no other container declares the name, the
+probe uses its number. Otherwise add a `ports` entry with the right `containerPort` by hand.
 
 ## References
 - Kubernetes kubelet, `findPortByName` / `ResolveContainerPort` (`pkg/probe/util.go`) and the
@@ -69,6 +71,7 @@ from yaml.nodes import ScalarNode
 from probelint.model import Finding
 from probelint.probes import Probe
 from probelint.rule import Rule, RuleContext
+from probelint.rules.invalid_probe_field import port_name_problems
 from probelint.workloads import Container, Port
 from probelint.yamlnode import scalar
 
@@ -110,15 +113,29 @@ def _finding(ctx: RuleContext, probe: Probe, handler: str, name: str, node, cont
     declared = [p for p in container.ports if p.name is not None or p.number is not None]
     if declared:
         listed = ", ".join(_describe(p) for p in declared)
-        have = f"container \"{container.name}\" declares {listed}"
+        have = f"it declares {listed}"
     else:
-        have = f"container \"{container.name}\" declares no ports"
-    suggestion = _replacement(name, container.ports)
+        have = "it declares no ports"
+    elsewhere = next(
+        (c for c in container.workload.containers if c is not container and any(p.name == name for p in c.ports)),
+        None,
+    )
+    # A name declared by another container makes the single-port guess ambiguous; the
+    # case-insensitive and alias matches within this container still apply.
+    suggestion = _replacement(name, container.ports, single_port=elsewhere is None)
+    other = ""
+    if elsewhere is not None:
+        other = f'; "{name}" is a port of container "{elsewhere.name}", but a probe only sees its own container\'s ports'
     hint = f"; use {suggestion}" if suggestion else ""
+    if port_name_problems(name):
+        # Not a valid port name at all: the API server rejects it first (PL003), so the
+        # kubelet's behaviour is moot; the finding still carries the matching name.
+        consequence = ""
+    else:
+        consequence = f"; the kubelet cannot resolve it, every probe run errors and {CONSEQUENCE[probe.type]}"
     return ctx.probe_finding(
         probe,
-        f'{handler}.port "{name}" is not the name of any port of this container ({have}); the kubelet cannot '
-        f"resolve it, every probe run errors and {CONSEQUENCE[probe.type]}{hint}",
+        f'{handler}.port "{name}" is not the name of any port of this container ({have}){other}{consequence}{hint}',
         at=node,
         fixable=suggestion is not None,
     )
@@ -132,7 +149,7 @@ def _describe(port: Port) -> str:
     return f"unnamed port {port.number}"
 
 
-def _replacement(name: str, ports: list[Port]) -> str | None:
+def _replacement(name: str, ports: list[Port], single_port: bool = True) -> str | None:
     """The fix the catalogue allows: a case-insensitive or alias match, else the only port's number."""
     named = [p for p in ports if p.name]
     lowered = name.lower()
@@ -143,6 +160,6 @@ def _replacement(name: str, ports: list[Port]) -> str | None:
         for port in named:
             if port.name == alias:
                 return f'port "{port.name}"'
-    if len(ports) == 1 and ports[0].number is not None and ports[0].protocol.upper() == "TCP":
+    if single_port and len(ports) == 1 and ports[0].number is not None and ports[0].protocol.upper() == "TCP":
         return f"port {ports[0].number}"
     return None

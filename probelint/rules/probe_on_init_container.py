@@ -87,11 +87,11 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
     if container.role != "init":
         return
     policy = container.map.scalar("restartPolicy")
-    written = f"restartPolicy is {policy}" if policy is not None else "no restartPolicy"
+    written = f"restartPolicy {policy}" if policy is not None else "no restartPolicy"
     for probe in container.probes.values():
         yield ctx.probe_finding(
             probe,
-            f"set on an init container with {written}; the API server rejects probes on init containers "
+            f"probe on an init container with {written}; the API server rejects probes on init containers "
             "unless restartPolicy is Always (a native sidecar)",
             fixable=True,
         )

@@ -1,10 +1,215 @@
-"""PLACEHOLDER"""
+"""
+## What it does
+Validates every `livenessProbe`, `readinessProbe` and `startupProbe` block (of regular
+containers, native sidecars and init containers) and every container's `ports` list against
+the strict Kubernetes JSON Schema of the target version (`--kube-version`; by default the
+newest version the installed `kubernetes-validate` package ships). It reports:
+
+- an unknown key, such as `initialDelaySecond`, `failureTreshold`, `httpHeader` or a
+  `containerport` in a ports entry (with the closest real field when one is within two
+  edits);
+- a value of the wrong type, such as `timeoutSeconds: "5s"`, `containerPort: "8080"`, or an
+  `httpHeaders` value written as a number;
+- a missing required key: `port` of `httpGet`, `tcpSocket` and `grpc`, `name` and `value` of
+  an HTTP header, `containerPort` of a ports entry;
+- an integer too large for the field's declared width (`int32`, `int64`).
+
+A field that a newer Kubernetes version added (`grpc.mode` and `httpGet.protocol` in 1.37)
+is unknown when an older `--kube-version` is given, and the message says from which version
+it exists. When the requested version has no shipped schema, the nearest one is used and the
+message says which. Values the manifest model cannot read at all (a probe that is not a
+mapping, a port that is a list) are reported once, as input errors, not again here.
+
+## Why is this bad?
+Kubernetes decodes manifests into typed Go structs. A value of the wrong type makes the API
+server reject the whole object, so the rollout stops at `kubectl apply`. An unknown key is
+worse: unless the client asks for strict field validation, the API server drops it and
+stores the probe without it (a tool that applies with field validation `Warn` or `Ignore`
+gets a warning at most), so `initialDelaySecond: 60` is silently a delay of 0 and the
+container is killed while it is still starting. Every other probelint rule then reasons
+about a value the cluster never sees.
+
+## Example
+```yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          livenessProbe:
+            httpGet: {path: /livez, port: 8080}
+            initialDelaySecond: 30
+            timeoutSeconds: "5s"
+```
+
+```yaml
+apiVersion: v1
+kind: Pod
+metadata: {name: api}
+spec:
+  containers:
+    - name: api
+      image: example/api:1.4
+      ports:
+        - containerPort: "8080"
+      readinessProbe:
+        tcpSocket: {host: 127.0.0.1}
+```
+
+## Use instead
+```yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          livenessProbe:
+            httpGet: {path: /livez, port: 8080}
+            initialDelaySeconds: 30
+            timeoutSeconds: 5
+```
+
+```yaml
+apiVersion: v1
+kind: Pod
+metadata: {name: api}
+spec:
+  containers:
+    - name: api
+      image: example/api:1.4
+      ports:
+        - containerPort: 8080
+      readinessProbe:
+        tcpSocket: {port: 8080}
+```
+
+## Options
+None. The schema version follows `--kube-version`.
+
+## Fix safety
+Safe for an unknown key within edit distance 2 of exactly one real field of the same object
+that is not already set: the key is renamed (`initialDelaySecond` to `initialDelaySeconds`),
+so the value that was written starts to apply. No fix for wrong types or missing keys,
+which need the author's intent.
+
+## References
+- Kubernetes API reference, `Probe`, `HTTPGetAction`, `TCPSocketAction`, `GRPCAction`,
+  `ExecAction` and `ContainerPort` (core/v1):
+  https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/
+- Strict JSON Schemas shipped by kubernetes-validate: https://github.com/willthames/kubernetes-validate
+- Kubernetes field validation (unknown and duplicate fields):
+  https://kubernetes.io/docs/reference/using-api/api-concepts/#field-validation
+- https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/
+"""
 from __future__ import annotations
 
-from probelint.rule import Rule
+from collections.abc import Iterator
 
-RULE = Rule(code="PL009", name="probe-schema-violation", summary="TODO", level="error", scope="container", fix="sometimes")
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from probelint import k8sschema
+from probelint.model import Finding
+from probelint.probes import PROBE_KEYS
+from probelint.rule import Rule, RuleContext
+from probelint.workloads import Container
+from probelint.yamlnode import Map, NodeBudgetExceeded, node_position, scalar, to_python
+
+RULE = Rule(
+    code="PL009",
+    name="probe-schema-violation",
+    summary="a probe block or a container's ports does not validate against the Kubernetes schema",
+    level="error",
+    scope="container",
+    fix="sometimes",
+)
+
+# A probe block or a ports list has a few dozen nodes; anything this large is an alias bomb.
+NODE_BUDGET = 10_000
 
 
-def check(ctx, target):
-    return iter(())
+def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
+    requested = ctx.kube_version if ctx.settings.kube_version_explicit else None
+    version = k8sschema.resolve_version(requested)
+    if version is None:
+        return
+    note = ""
+    if requested is not None and version != requested:
+        note = (f" [checked against the {version[0]}.{version[1]} schema; kubernetes-validate ships "
+                f"none for {requested[0]}.{requested[1]}]")
+    reported = _problem_positions(ctx, container)
+    for key in PROBE_KEYS:
+        node = container.map.get(key)
+        if _is_null(node):
+            continue
+        data = _plain(node)
+        if data is _UNREADABLE or k8sschema.probe_is_certainly_valid(data, version):
+            continue
+        violations = k8sschema.probe_violations(data, version)
+        yield from _findings(ctx, container, key, node, violations, reported, note, probe=key)
+    node = container.map.get("ports")
+    if not _is_null(node):
+        data = _plain(node)
+        if data is not _UNREADABLE and not k8sschema.ports_are_certainly_valid(data, version):
+            violations = k8sschema.port_violations(data, version)
+            yield from _findings(ctx, container, "ports", node, violations, reported, note, probe=None)
+
+
+_UNREADABLE = object()
+
+
+def _plain(node: Node) -> object:
+    try:
+        return to_python(node, NODE_BUDGET)
+    except (NodeBudgetExceeded, RecursionError):
+        return _UNREADABLE
+
+
+def _is_null(node: Node | None) -> bool:
+    return node is None or (isinstance(node, ScalarNode) and scalar(node) is None)
+
+
+def _problem_positions(ctx: RuleContext, container: Container) -> set[tuple[int, int]]:
+    """Where the manifest model already reported an input error: not reported twice."""
+    workload = container.workload
+    return {(p.line, p.column) for p in workload.problems if p.path == workload.path}
+
+
+def _findings(ctx: RuleContext, container: Container, key: str, root: Node,
+              violations: list[k8sschema.Violation], reported: set[tuple[int, int]],
+              note: str, probe: str | None) -> Iterator[Finding]:
+    root_key = container.map.key_node(key) or root
+    obj = container.ref(probe)
+    for violation in violations:
+        located = _locate(root, root_key, violation.path)
+        if located is None:
+            continue
+        key_node, value_node = located
+        at = key_node if violation.at_key else value_node
+        if any(n is not None and node_position(n)[:2] in reported for n in (at, value_node)):
+            continue
+        yield ctx.finding(at, violation.message + note, obj=obj, fixable=violation.rename_to is not None)
+
+
+def _locate(root: Node, root_key: Node, path: tuple) -> tuple[Node, Node] | None:
+    """``(key node, value node)`` at ``path``; a list item is its own key node."""
+    key_node, node = root_key, root
+    for item in path:
+        if isinstance(node, MappingNode) and isinstance(item, str):
+            m = Map(node)
+            key_node, node = m.key_node(item), m.get(item)
+        elif isinstance(node, SequenceNode) and isinstance(item, int) and 0 <= item < len(node.value):
+            node = node.value[item]
+            key_node = node
+        else:
+            return None
+        if node is None or key_node is None:
+            return None
+    return key_node, node

@@ -116,7 +116,7 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
     yield ctx.probe_finding(
         liveness,
         f"initialDelaySeconds is {delay} (more than {limit:g}) and there is no startupProbe: after every "
-        f"restart a hang goes undetected for {delay}s, and a slower start is killed; add a startupProbe "
+        f"start the liveness probe checks nothing for {delay}s, a fixed guess of the startup time; add a startupProbe "
         f"with the liveness handler, timeoutSeconds {liveness.timeout}, periodSeconds {startup_period} and "
         f"failureThreshold {startup_threshold} (keeps the {delay + threshold * period}s the liveness probe "
         f"allows for startup) and set initialDelaySeconds to 0",
