@@ -24,7 +24,6 @@ The tables follow section 4 of ``probe-semantics.md``.
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -33,6 +32,7 @@ from urllib.parse import unquote
 
 from yaml.nodes import MappingNode
 
+from probelint import istio
 from probelint.execparse import SimpleCommand, basename, parse_exec
 from probelint.yamlnode import Map
 
@@ -160,29 +160,12 @@ def known_process_local(path: str, token: TokenMatch, image: str | None) -> bool
 
 
 # -- Istio probe rewrite -------------------------------------------------------------------
-ISTIO_REWRITE = re.compile(r"^/app-health/(?P<container>[^/]+)/(?P<probe>livez|readyz|startupz)$")
-ISTIO_PROBERS_ENV = "ISTIO_KUBE_APP_PROBERS"
-
-
 @dataclass(frozen=True)
 class HttpTarget:
     """The path a probe checks in the application; ``rewritten`` is Istio's path, if any."""
 
     path: str
     rewritten: str | None = None
-
-
-def istio_probers(container: Container) -> dict[str, object]:
-    """The ``ISTIO_KUBE_APP_PROBERS`` table of the pod (original probes keyed by rewritten path)."""
-    for other in container.workload.containers:
-        for var in other.env:
-            if var.name == ISTIO_PROBERS_ENV and var.value:
-                try:
-                    table = json.loads(var.value)
-                except ValueError:
-                    return {}
-                return table if isinstance(table, dict) else {}
-    return {}
 
 
 def http_target(probe: Probe) -> HttpTarget | None:
@@ -194,10 +177,10 @@ def http_target(probe: Probe) -> HttpTarget | None:
     http = probe.http
     if http is None:
         return None
-    match = ISTIO_REWRITE.match(http.path)
+    match = istio.REWRITE.match(http.path)
     if match is None:
         return HttpTarget(http.path)
-    original = istio_probers(probe.container).get(http.path)
+    original = istio.app_probers(probe.container.workload).get(http.path)
     handler = original.get("httpGet") if isinstance(original, dict) else None
     if not isinstance(handler, dict):
         return None

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from probelint.linter import Linter, LintResult
 from probelint.profile import ProfileValue
 from probelint.settings import Settings, parse_kube_version
@@ -34,10 +32,3 @@ def make_settings(select=None, **values) -> Settings:
 
 def lint(text: str, path: str = "manifest.yaml", **settings) -> LintResult:
     return Linter(make_settings(**settings)).lint_text(text, path)
-
-
-@pytest.fixture
-def corpus() -> Path:
-    if not CORPUS.is_dir():
-        pytest.skip(f"shared corpus not found at {CORPUS} (clone with ../shared beside the project)")
-    return CORPUS

@@ -79,16 +79,15 @@ propagation.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
+from probelint import istio
 from probelint.model import Finding
 from probelint.probes import Probe
 from probelint.rule import Rule, RuleContext
-from probelint.workloads import Container, Workload
+from probelint.workloads import Container
 
-ISTIO_PROBERS_ENV = "ISTIO_KUBE_APP_PROBERS"
 MAX_COMMAND_TEXT = 60
 
 RULE = Rule(
@@ -107,7 +106,7 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
     readiness = container.probes.get("readiness")
     if liveness is None or readiness is None:
         return
-    probers = istio_probers(container.workload)
+    probers = istio.app_probers(container.workload)
     live_check, live_istio = checked_handler(liveness, probers)
     ready_check, ready_istio = checked_handler(readiness, probers)
     if live_check is None or live_check != ready_check:
@@ -139,19 +138,6 @@ def checked_handler(probe: Probe, probers: dict[str, dict]) -> tuple[tuple | Non
             if normalized is not None:
                 return normalized, True
     return probe.normalized_handler(), False
-
-
-def istio_probers(workload: Workload) -> dict[str, dict]:
-    """The application probes Istio's injector moved behind the pilot-agent, by rewritten path."""
-    for container in workload.containers:
-        for var in container.env:
-            if var.name == ISTIO_PROBERS_ENV and var.value:
-                try:
-                    value = json.loads(var.value)
-                except ValueError:
-                    return {}
-                return value if isinstance(value, dict) else {}
-    return {}
 
 
 def _normalize_prober(prober: dict, container: Container) -> tuple | None:
