@@ -206,3 +206,11 @@ spec:
     result = Linter(Settings(select=("ALL",))).lint_text(text, "bomb.yaml")
     assert time.perf_counter() - start < 5
     assert result.workloads == 1
+
+
+def test_integral_floats_count_as_integers() -> None:
+    text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: a\n      livenessProbe:\n        tcpSocket: {port: 1}\n        timeoutSeconds: 5.0\n        periodSeconds: 2.5\n"
+    (w,) = workloads_of(text)
+    probe = w.containers[0].probes["liveness"]
+    assert probe.timeout == 5 and probe.explicit("timeoutSeconds")
+    assert probe.period == 10 and not probe.explicit("periodSeconds")

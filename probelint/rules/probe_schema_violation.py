@@ -125,7 +125,7 @@ from probelint.yamlnode import Map, NodeBudgetExceeded, node_position, scalar, t
 RULE = Rule(
     code="PL009",
     name="probe-schema-violation",
-    summary="a probe block or a container's ports does not validate against the Kubernetes schema",
+    summary="A probe block or a container's ports do not validate against the Kubernetes schema",
     level="error",
     scope="container",
     fix="sometimes",
