@@ -30,6 +30,59 @@ def _colour(stream) -> bool:
         return False
 
 
+def profile_options(command):
+    """One option per service-profile figure (``--p99``, ``--startup-max``...), plus ``--profile``."""
+    from probelint.profile import FIELDS
+
+    for field_ in reversed(FIELDS):
+        if field_.flag:
+            metavar = "DURATION" if field_.kind == "duration" else "NUMBER"
+            command = click.option(field_.flag, field_.name, metavar=metavar,
+                                   help=f"Profile default: {field_.description}.")(command)
+    return click.option("--profile", "profile_file", type=click.Path(dir_okay=False),
+                        help="Service profile file (schemas/profile.schema.json).")(command)
+
+
+def load_settings(config_file: str | None, no_config: bool):
+    """Settings from the configuration file (discovered or named); exits 2 on a bad one."""
+    from probelint import config as configuration
+    from probelint.settings import Settings
+
+    settings = Settings()
+    try:
+        if not no_config:
+            found = Path(config_file) if config_file else configuration.find_config(Path.cwd())
+            if config_file and not found.is_file():
+                raise configuration.ConfigError(config_file, "configuration file not found")
+            if found is not None:
+                configuration.apply(configuration.load(found), settings)
+    except configuration.ConfigError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(EXIT_ERROR)
+    return settings
+
+
+def apply_profile_flags(settings, flags: dict) -> None:
+    """Command-line profile figures override the configuration's ``defaults``; a bad one is a usage error."""
+    from probelint.profile import BY_NAME, ProfileError, ProfileValue, convert, load_profile_file
+
+    path = flags.pop("profile_file", None)
+    if path:
+        try:
+            settings.profile_file = load_profile_file(path)
+        except ProfileError as err:
+            click.echo(f"error: {err}", err=True)
+            sys.exit(EXIT_ERROR)
+    for name, raw in flags.items():
+        if raw is None:
+            continue
+        field_ = BY_NAME[name]
+        try:
+            settings.profile_defaults[name] = ProfileValue(convert(field_, raw), field_.flag)
+        except ValueError as err:
+            raise click.BadParameter(str(err), param_hint=field_.flag) from None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="probelint", message="%(prog)s %(version)s")
 def main() -> None:
@@ -46,33 +99,20 @@ def main() -> None:
 @click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to enable in addition to the defaults.")
 @click.option("--ignore", multiple=True, metavar="CODES", help="Rules to disable.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest level that makes the exit code 1 [default: warning].")
-@click.option("--p99", metavar="DURATION", help="Measured p99 latency of the health endpoints (e.g. 4s), for workloads without a probelint.io/p99 annotation.")
 @click.option("--kube-version", metavar="X.Y", help="Target Kubernetes version [default: newest schema available].")
 @click.option("--namespace", metavar="NS", help="Namespace of objects that set none [default: default].")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Configuration file (default: nearest .probelint.yaml or pyproject.toml).")
 @click.option("--no-config", is_flag=True, help="Ignore configuration files.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of each finding.")
-def check(paths, exclude, stdin_filename, fmt, output, select, extend_select, ignore, fail_on, p99,
-          kube_version, namespace, config_file, no_config, quiet, statistics) -> None:
+@profile_options
+def check(paths, exclude, stdin_filename, fmt, output, select, extend_select, ignore, fail_on,
+          kube_version, namespace, config_file, no_config, quiet, statistics, **profile_flags) -> None:
     """Check manifests (files, directories, or '-' for stdin) for probe problems."""
-    from probelint import config as configuration
     from probelint.linter import Linter
-    from probelint.profile import ProfileValue
-    from probelint.settings import SelectionError, Settings, parse_kube_version
-    from probelint.units import DurationError, parse_duration
+    from probelint.settings import SelectionError, parse_kube_version
 
-    settings = Settings()
-    try:
-        if not no_config:
-            found = Path(config_file) if config_file else configuration.find_config(Path.cwd())
-            if config_file and not found.is_file():
-                raise configuration.ConfigError(config_file, "configuration file not found")
-            if found is not None:
-                configuration.apply(configuration.load(found), settings)
-    except configuration.ConfigError as err:
-        click.echo(f"error: {err}", err=True)
-        sys.exit(EXIT_ERROR)
+    settings = load_settings(config_file, no_config)
 
     try:
         if select:
@@ -87,10 +127,9 @@ def check(paths, exclude, stdin_filename, fmt, output, select, extend_select, ig
         if namespace:
             settings.namespace = namespace
         settings.exclude += tuple(exclude)
-        if p99:
-            settings.profile_defaults["p99"] = ProfileValue(parse_duration(p99), "--p99")
+        apply_profile_flags(settings, profile_flags)
         linter = Linter(settings)
-    except (SelectionError, DurationError, ValueError) as err:
+    except (SelectionError, ValueError) as err:
         raise click.UsageError(str(err)) from None
 
     inputs = paths or (".",)
@@ -121,6 +160,48 @@ def check(paths, exclude, stdin_filename, fmt, output, select, extend_select, ig
     if result.has_input_errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if result.failing(settings.fail_on) else EXIT_OK)
+
+
+@main.command("timing")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
+@click.option("--stdin-filename", metavar="NAME", help="Name to show for input read from '-'.")
+@click.option("--kube-version", metavar="X.Y", help="Target Kubernetes version.")
+@click.option("--namespace", metavar="NS", help="Namespace of objects that set none [default: default].")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Configuration file.")
+@click.option("--no-config", is_flag=True, help="Ignore configuration files.")
+@profile_options
+def timing_command(paths, fmt, exclude, stdin_filename, kube_version, namespace, config_file, no_config, **profile_flags) -> None:
+    """Show what each probe does over time: detection, removal, startup and stall windows."""
+    from probelint import timing_report
+    from probelint.linter import Linter
+    from probelint.settings import SelectionError, parse_kube_version
+
+    settings = load_settings(config_file, no_config)
+    try:
+        if kube_version:
+            settings.kube_version = parse_kube_version(kube_version)
+            settings.kube_version_explicit = True
+        if namespace:
+            settings.namespace = namespace
+        settings.exclude += tuple(exclude)
+        apply_profile_flags(settings, profile_flags)
+        linter = Linter(settings, keep_workloads=True)
+    except (SelectionError, ValueError) as err:
+        raise click.UsageError(str(err)) from None
+    inputs = paths or (".",)
+    stdin = sys.stdin.buffer.read() if "-" in inputs else None
+    result = linter.lint_paths(inputs, stdin=stdin, stdin_name=stdin_filename or "-")
+    if fmt == "json":
+        click.echo(timing_report.render_json(result), nl=False)
+    else:
+        from probelint.report import text
+
+        click.echo(timing_report.render_text(result), nl=False)
+        for problem in result.problems:
+            click.echo(text.problem_line(problem), err=True)
+    sys.exit(EXIT_ERROR if result.has_input_errors else EXIT_OK)
 
 
 @main.command("rules")

@@ -17,12 +17,11 @@ import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from probelint import rules as registry
-from probelint.profile import ProfileValue
+from probelint.profile import BY_KEY, ProfileError, ProfileValue, convert, load_profile_file
 from probelint.settings import Settings, SelectionError, expand, parse_kube_version
-from probelint.units import DurationError, parse_duration
+from probelint.units import DurationError
 
 CONFIG_NAMES = (".probelint.yaml", ".probelint.yml")
-PROFILE_KEYS = {"p50": "p50", "p99": "p99", "p99.9": "p999"}
 
 
 class ConfigError(Exception):
@@ -154,8 +153,11 @@ def _key(path) -> str:
 
 
 def _reason(error, path: list) -> str:
-    if path and path[0] == "defaults" and len(path) == 2:
-        return f"invalid duration {error.instance!r} (use e.g. 250ms, 4s, 1m30s)"
+    if path and path[0] == "defaults" and len(path) == 2 and BY_KEY.get(str(path[1])) is not None:
+        kind = BY_KEY[str(path[1])].kind
+        if kind == "duration":
+            return f"invalid duration {error.instance!r} (use e.g. 250ms, 4s, 1m30s)"
+        return f"invalid {'number' if kind == 'number' else 'boolean'} {error.instance!r}"
     if error.validator == "enum":
         return f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
     return error.message
@@ -211,13 +213,18 @@ def apply(config: LoadedConfig | None, settings: Settings) -> Settings:
     for kind, paths in data.get("pod-template-paths", {}).items():
         values = [paths] if isinstance(paths, str) else paths
         settings.pod_template_paths[kind] = tuple(tuple(p.split(".")) for p in values)
-    for key, name in PROFILE_KEYS.items():
-        if key in data.get("defaults", {}):
-            try:
-                seconds = parse_duration(data["defaults"][key])
-            except DurationError as err:
-                raise _error_at(config, ["defaults", key], f"defaults.{key}: {err}") from None
-            settings.profile_defaults[name] = ProfileValue(seconds, f"defaults.{key} in {config.path.name}")
+    for key, raw in data.get("defaults", {}).items():
+        field_ = BY_KEY[key]
+        try:
+            value = convert(field_, raw)
+        except (DurationError, ValueError) as err:
+            raise _error_at(config, ["defaults", key], f"defaults.{key}: {err}") from None
+        settings.profile_defaults[field_.name] = ProfileValue(value, f"defaults.{key} in {config.path.name}")
+    if "profile" in data:
+        try:
+            settings.profile_file = load_profile_file(config.path.parent / data["profile"])
+        except ProfileError as err:
+            raise ConfigError(str(config.path), f"profile: {err}") from None
     extra_select = list(settings.extend_select)
     extra_ignore = list(settings.ignore)
     for ref, rule_settings in data.get("rules", {}).items():

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from yaml.nodes import MappingNode
 
-from probelint import profile as profiles
+from probelint.profile import Resolver
 from probelint import rules as registry
 from probelint.model import LEVEL_RANK, Finding, InputProblem
 from probelint.rule import RuleContext
@@ -31,6 +31,9 @@ class LintResult:
     files: int = 0
     documents: int = 0
     workloads: int = 0
+    # Filled only when the linter is asked to keep them (``probelint timing``): each workload
+    # with the profile of each of its containers.
+    checked: list = field(default_factory=list)
 
     @property
     def has_input_errors(self) -> bool:
@@ -52,8 +55,9 @@ class _Pending:
 
 
 class Linter:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, keep_workloads: bool = False) -> None:
         self.settings = settings
+        self.keep_workloads = keep_workloads
         codes = selected_codes(settings, registry.RULES)
         self.modules = [m for m in registry.ALL if m.RULE.code in codes]
         self.contexts = {
@@ -63,6 +67,7 @@ class Linter:
         self.container_rules = [m for m in self.modules if m.RULE.scope == "container"]
         self.workload_rules = [m for m in self.modules if m.RULE.scope == "workload"]
         self.service_rules = [m for m in self.modules if m.RULE.scope == "services"]
+        self.profiles = Resolver(settings.profile_defaults, settings.profile_file)
         self.services = ServiceIndex()
         self.result = LintResult()
         self._pending: list[_Pending] = []
@@ -120,8 +125,9 @@ class Linter:
     def _lint_workload(self, workload: Workload, suppressions: FileSuppressions) -> None:
         self.result.workloads += 1
         self.result.problems.extend(workload.problems)
-        profile, problems = profiles.resolve(workload, self.settings.profile_defaults)
+        annotated, problems = self.profiles.annotations(workload)
         self.result.problems.extend(problems)
+        profile = self.profiles.resolve(workload, annotated, None)
         ignored, unknown = parse_annotation(workload.annotations.get(ANNOTATION), registry.KNOWN_REFS)
         for code in unknown:
             node = workload.annotation_nodes[ANNOTATION]
@@ -132,9 +138,14 @@ class Linter:
         found: list[Finding] = []
         for module in self.workload_rules:
             found.extend(self._run(module, workload, profile, workload))
+        container_profiles = {}
         for container in workload.containers:
+            container_profile = self.profiles.resolve(workload, annotated, container.name)
+            container_profiles[container.name] = container_profile
             for module in self.container_rules:
-                found.extend(self._run(module, workload, profile, container))
+                found.extend(self._run(module, workload, container_profile, container))
+        if self.keep_workloads:
+            self.result.checked.append((workload, profile, container_profiles))
         self._keep(found, suppressions, ignored)
         if self.service_rules:
             self._pending.append(_Pending(workload, profile, suppressions, ignored))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from probelint.profile import ProfileValue
+from probelint.profile import ProfileFile, ProfileValue
 
 NEWEST_KUBE_VERSION = (1, 37)
 
@@ -32,6 +32,7 @@ class Settings:
     exclude: tuple[str, ...] = ()
     pod_template_paths: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     profile_defaults: dict[str, ProfileValue] = field(default_factory=dict)
+    profile_file: ProfileFile | None = None
     max_file_size: int = 50 * 1024 * 1024
 
 

@@ -4,20 +4,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from probelint.linter import Linter, LintResult
-from probelint.profile import ProfileValue
+from probelint.profile import BY_NAME, ProfileValue, convert
 from probelint.settings import Settings, parse_kube_version
-from probelint.units import parse_duration
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
 
 
 def make_settings(select=None, **values) -> Settings:
-    """Settings for a test; ``p99``/``p50`` are duration strings given as if on the command line."""
+    """Settings for a test; profile figures (``p99="4s"``, ``startup_max="90s"``...) act like command-line flags."""
     settings = Settings(select=tuple(select) if select is not None else None)
-    for name in ("p50", "p99", "p999"):
-        if name in values:
-            settings.profile_defaults[name] = ProfileValue(parse_duration(values.pop(name)), f"--{name}")
+    for name in list(values):
+        if name in BY_NAME:
+            field = BY_NAME[name]
+            settings.profile_defaults[name] = ProfileValue(convert(field, values.pop(name)), f"--{field.key}")
     if "kube_version" in values:
         settings.kube_version = parse_kube_version(values.pop("kube_version"))
         settings.kube_version_explicit = True

@@ -41,7 +41,7 @@ pod-template-paths: {Odd: spec.runner.pod}
 defaults: {p99: 1500ms}
 rules:
   PL103: {max-initial-delay: 45, level: info}
-  liveness-timeout-vs-latency: {restart-budget: 2}
+  liveness-timeout-vs-latency: {level: warning}
   PL009: {enabled: false}
 """)
     settings = config.apply(config.load(path), Settings())
@@ -51,8 +51,8 @@ rules:
     assert settings.namespace == "apps" and settings.exclude == ("charts/**",)
     assert settings.pod_template_paths == {"Odd": (("spec", "runner", "pod"),)}
     assert settings.profile_defaults["p99"].seconds == 1.5
-    assert settings.levels == {"PL103": "info"}
-    assert settings.options == {"PL103": {"max-initial-delay": 45}, "PL201": {"restart-budget": 2}}
+    assert settings.levels == {"PL103": "info", "PL201": "warning"}
+    assert settings.options == {"PL103": {"max-initial-delay": 45}}
 
 
 @pytest.mark.parametrize(

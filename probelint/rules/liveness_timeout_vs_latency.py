@@ -61,7 +61,9 @@ spec:
 ```
 
 ## Options
-- `restart-budget` (number, default `1`): tolerated false restarts per pod-year (`R*`).
+None. The restart budget `R*` (tolerated false restarts per pod-year, default 1) is part of
+the service profile: `--restart-budget`, `defaults.restart-budget` in the configuration, the
+`probelint.io/restart-budget` annotation or a profile file entry.
 
 ## Fix safety
 Safe when a p99 is known: `timeoutSeconds` becomes `max(1, ⌈2·p99⌉)`, `periodSeconds` at least
@@ -90,7 +92,6 @@ RULE = Rule(
     level="error",
     levels="error/warning",
     fix="always",
-    options={"restart-budget": 1.0},
 )
 
 
@@ -101,7 +102,8 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
         return
     p50 = profile.p50.seconds if profile.p50 else None
     p999 = profile.p999.seconds if profile.p999 else None
-    budget = float(ctx.options.get("restart-budget", 1.0))
+    budget_value = profile.value("restart_budget")
+    budget = budget_value.seconds
     used = p99.describe("p99") + (f", {profile.p50.describe('p50')}" if profile.p50 else "")
 
     liveness = container.probes.get("liveness")
@@ -112,7 +114,7 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
         rate = (
             f"about {format_rate(expected)} false restarts per pod-year "
             f"(P(latency > {timeout}s) ≈ {p:.2g}, failureThreshold {liveness.failure_threshold}, "
-            f"periodSeconds {liveness.period}; budget {budget:g})"
+            f"periodSeconds {liveness.period}; {budget_value.describe('restart_budget')})"
         )
         if timeout <= p99.seconds:
             yield ctx.probe_finding(
