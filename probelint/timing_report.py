@@ -10,9 +10,10 @@ healthy container is restarted or marked unready by chance. All figures come fro
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 
-from probelint import __version__, timing
+from probelint import __version__, lifecycle, timing
 from probelint.linter import LintResult
 from probelint.probes import TIMING_FIELDS, Probe
 from probelint.profile import FIELDS, Profile
@@ -92,9 +93,17 @@ def container_figures(container: Container, profile: Profile) -> dict:
         budget = {"by": "livenessProbe",
                   "guaranteed": timing.startup_budget_guaranteed(liveness.initial_delay, liveness.period, liveness.failure_threshold),
                   "nominal": timing.startup_budget_nominal(liveness.initial_delay, liveness.period, liveness.failure_threshold)}
+    prestop = lifecycle.prestop_duration(container)
+    grace = container.workload.termination_grace
+    termination = {"grace_period": grace, "prestop_handlers": list(lifecycle.prestop_handlers(container)),
+                   "prestop_seconds": None, "shutdown_after_sigterm": None}
+    if prestop is not None and not math.isinf(prestop.seconds):
+        termination["prestop_seconds"] = prestop.seconds
+        termination["shutdown_after_sigterm"] = timing.shutdown_time_after_prestop(grace, prestop.seconds)
     return {
         "name": container.name,
         "role": container.role,
+        "termination": termination,
         "profile": {f.key: {"value": profile.values[f.name].value, "source": profile.values[f.name].source}
                     for f in FIELDS if f.name in profile.values},
         "endpoint_propagation": {"value": profile.value("propagation").seconds, "source": profile.value("propagation").source},
@@ -227,6 +236,7 @@ def render_text(result: LintResult) -> str:
                 if budget and budget["by"] == "livenessProbe":
                     out.append(f"    startup: no startupProbe; the liveness probe lets the application take "
                                f"{_s(budget['guaranteed'])} to start (guaranteed; {_s(budget['nominal'])} at best)")
+            out.append("    " + _termination_text(container["termination"]))
             for finding in container["findings"]:
                 out.append(f"    {finding['line']}:{finding['column']} {finding['code']} [{finding['level']}] "
                            f"{finding['message'].split(': ', 1)[-1]}")
@@ -234,6 +244,18 @@ def render_text(result: LintResult) -> str:
     if not document["workloads"]:
         out.append("No workloads found.")
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _termination_text(t: dict) -> str:
+    grace = t["grace_period"]
+    if not t["prestop_handlers"]:
+        return (f"termination: no preStop hook; SIGTERM is sent at once and the application has "
+                f"{_s(grace)} (terminationGracePeriodSeconds) before SIGKILL")
+    if t["prestop_seconds"] is None:
+        return (f"termination: preStop {'/'.join(t['prestop_handlers'])} of unknown duration runs first; "
+                f"preStop and shutdown share the {_s(grace)} grace period")
+    return (f"termination: preStop takes {_s(t['prestop_seconds'])}, then SIGTERM; the application has "
+            f"{_s(t['shutdown_after_sigterm'])} of the {_s(grace)} grace period before SIGKILL (never less than 2s)")
 
 
 def _value(key: str, value: object) -> str:

@@ -28,6 +28,7 @@ spec:
           livenessProbe:
             httpGet: {path: /livez, port: 8080}
             successThreshold: 2
+            failureThreshold: 5
           readinessProbe:
             httpGet: {path: /readyz, port: 8080}
 """

@@ -1,10 +1,199 @@
-"""PLACEHOLDER"""
+"""
+## What it does
+Reports a long-running pod that a Service routes traffic to when none of its regular containers
+(`containers` and native sidecars) has a preStop hook. A Service selects the pod when it is in
+the same namespace, its non-empty `spec.selector` matches the pod template's labels, it does
+not set `publishNotReadyAddresses: true`, and it serves more than metrics (see below). Jobs, CronJobs and bare Pods that run to
+completion (`restartPolicy: Never` or `OnFailure`) are skipped, and so are pods whose only
+containers are `pause` containers. Any preStop handler counts (sleep, exec, httpGet,
+tcpSocket): an application-specific drain such as ingress-nginx's `/wait-shutdown` does the
+same job.
+
+## Why is this bad?
+Pod deletion starts two things at the same time: the kubelet begins the graceful shutdown of
+the containers, and the control plane removes the pod from the EndpointSlices, after which
+kube-proxy, ingress controllers and service meshes each update their routing on their own
+schedule. "At the same time as the kubelet is starting graceful shutdown … the control plane
+evaluates whether to remove that shutting-down Pod from EndpointSlice objects" (Kubernetes
+documentation). Without a preStop hook the application receives SIGTERM immediately, and an
+application that stops accepting connections on SIGTERM refuses requests that are still being
+routed to it for the next few seconds: every rollout and scale-down produces a burst of
+connection errors. A short `sleep` in preStop holds SIGTERM back until the endpoint change has
+propagated (kube-score and learnk8s recommend it). This is advice (info): an application that
+keeps serving for a few seconds after SIGTERM does not need the hook.
+
+Two kinds of Service are not counted. Services with `publishNotReadyAddresses: true` keep a
+terminating pod in their endpoints until it is gone, so a preStop delay does not change what
+they route. Services that only expose metrics or profiling (every port named like `metrics`,
+`http-metrics`, `prometheus` or `http-profiling`, or a Service named `*-metrics`) are scraped,
+not called: a scrape refused during shutdown is a gap in a graph, not a failed request.
+
+## Example
+```yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: example/web:1.4
+          ports:
+            - {name: http, containerPort: 8080}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports:
+    - {port: 80, targetPort: http}
+```
+
+## Use instead
+```yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: example/web:1.4
+          ports:
+            - {name: http, containerPort: 8080}
+          lifecycle:
+            preStop:
+              sleep: {seconds: 5}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports:
+    - {port: 80, targetPort: http}
+```
+
+## Options
+None. The target Kubernetes version (`--kube-version`, default the newest) decides between the
+sleep action and an exec `sleep`. The drain time (`--drain`, `probelint.io/drain`, default 10 s)
+decides whether the grace period must grow with the hook.
+
+## Fix safety
+Adds a 5 s preStop sleep to the container the Service targets (the one declaring the Service's
+`targetPort`, else the first container). On Kubernetes 1.30 or later this is the sleep action
+(`lifecycle.preStop.sleep.seconds: 5`) and safe. Before 1.30 it is an exec `["sleep", "5"]`,
+which is unsafe: it needs a `sleep` binary in the image (distroless and scratch images have
+none, and no fix is offered for images named `distroless`). When the grace period minus 5 s
+would be shorter than the drain time, the fix also raises `terminationGracePeriodSeconds` to
+`5 + drain + 5` so that PL501 stays satisfied.
+
+## References
+- https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination
+- https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/
+- KEP-3960, the preStop sleep action (beta and on by default in 1.30)
+- kube-score, `README_PROBES.md` and the container lifecycle check
+- learnk8s, "Kubernetes production best practices", application development
+"""
 from __future__ import annotations
 
-from probelint.rule import Rule
+import math
+import re
+from collections.abc import Iterator
 
-RULE = Rule(code="PL503", name="missing-prestop-for-service", summary="TODO", level="info", scope="services", fix="sometimes")
+from probelint.lifecycle import has_prestop
+from probelint.model import Finding
+from probelint.probes import is_int
+from probelint.rule import Rule, RuleContext
+from probelint.services import Service
+from probelint.workloads import Container, Workload
+
+RULE = Rule(
+    code="PL503",
+    name="missing-prestop-for-service",
+    summary="A pod behind a Service has no preStop hook to outlast endpoint removal",
+    level="info",
+    scope="services",
+    fix="sometimes",
+)
+# Scrape and debug endpoints: a refused scrape during shutdown is not a failed request.
+MONITORING_PORT = re.compile(r"(^|[-_])(metrics|prometheus|servicemonitor|profiling|pprof)([-_]|$)", re.IGNORECASE)
+MONITORING_SERVICE = re.compile(r"-metrics(-service|-svc)?$", re.IGNORECASE)
+SLEEP_ACTION_VERSION = (1, 30)
+SLEEP_SECONDS = 5
+FIX_MARGIN = 5
 
 
-def check(ctx, target):
-    return iter(())
+def check(ctx: RuleContext, workload: Workload) -> Iterator[Finding]:
+    if not workload.is_long_running or ctx.services is None:
+        return
+    regular = [c for c in workload.regular_containers if not c.is_pause]
+    if not regular or any(has_prestop(c) for c in workload.regular_containers):
+        return
+    services = [s for s in ctx.services.selecting(workload.namespace, workload.labels)
+                if not s.publish_not_ready and not monitoring_only(s)]
+    if not services:
+        return
+    names = list(dict.fromkeys(s.name for s in services))
+    target = _serving_container(regular, services)
+    who = f'{"native sidecar" if target.role == "sidecar" else "container"} "{target.name}"'
+    if ctx.kube_version >= SLEEP_ACTION_VERSION:
+        fix = f"add lifecycle.preStop.sleep.seconds: {SLEEP_SECONDS} to {who} (the sleep action, Kubernetes 1.30 or later)"
+        fixable = True
+    else:
+        version = ".".join(map(str, ctx.kube_version))
+        fix = (f'add an exec preStop ["sleep", "{SLEEP_SECONDS}"] to {who} (the sleep action needs '
+               f"Kubernetes 1.30 and the target is {version}; the image needs a sleep binary)")
+        fixable = "distroless" not in (target.image or "")
+    raw_grace = workload.pod_spec.scalar("terminationGracePeriodSeconds")
+    if raw_grace is None or is_int(raw_grace):
+        grace = workload.termination_grace
+        drain = ctx.profile.value("drain")
+        if grace - SLEEP_SECONDS < drain.seconds:
+            needed = math.ceil(round(SLEEP_SECONDS + drain.seconds + FIX_MARGIN, 9))
+            fix += (f", and raise terminationGracePeriodSeconds from {grace} to {needed} "
+                    f"({SLEEP_SECONDS} + {drain.describe('drain')} + {FIX_MARGIN}) to keep the drain time")
+    noun = "Service" if len(names) == 1 else "Services"
+    verb = "routes" if len(names) == 1 else "route"
+    quoted = ", ".join(f'"{name}"' for name in names)
+    yield ctx.container_finding(
+        target,
+        f"{noun} {quoted} {verb} traffic to this pod and no container has a preStop hook: on deletion "
+        f"SIGTERM arrives while the endpoint is still being removed from proxies and load balancers, "
+        f"so requests keep reaching a process that is shutting down; {fix}",
+        fixable=fixable,
+    )
+
+
+def monitoring_only(service: Service) -> bool:
+    """A Service only for Prometheus scrapes or profiling (``argocd-metrics``, ports ``http-metrics``)."""
+    if MONITORING_SERVICE.search(service.name):
+        return True
+    return bool(service.ports) and all(
+        port.name is not None and MONITORING_PORT.search(port.name) for port in service.ports
+    )
+
+
+def _serving_container(regular: list[Container], services: list[Service]) -> Container:
+    """The container declaring a selecting Service's targetPort; else the first app container."""
+    for container in sorted(regular, key=lambda c: c.role != "container"):
+        for service in services:
+            for port in service.ports:
+                target = port.target_port
+                if is_int(target) and container.declared_port(target) is not None:
+                    return container
+                if isinstance(target, str) and (container.port_by_name(target) is not None
+                                                or (target.isdigit() and container.declared_port(int(target)))):
+                    return container
+    return next((c for c in regular if c.role == "container"), regular[0])

@@ -1,10 +1,179 @@
-"""PLACEHOLDER"""
+"""
+## What it does
+Estimates how often a healthy pod is marked unready by chance: from the p99 latency of the
+health endpoint (`--p99`, the config's `defaults.p99`, a profile file or the workload
+annotation `probelint.io/p99`; `probelint.io/p50` and `probelint.io/p99.9` sharpen the fit) it
+takes `p = P(latency > timeoutSeconds)` and counts runs of `failureThreshold` consecutive slow
+answers:
+`E_R = (31 536 000 / periodSeconds) · (1−p)·p^F / (1−p^F)` false unready events per pod-year.
+It reports readiness probes where `E_R` exceeds the unready budget (`unready-budget`, 52 per
+pod-year by default, about one a week). Without a p99 the rule does nothing; Job and CronJob
+pods are skipped.
+
+## Why is this bad?
+Each false unready event takes a healthy pod out of the Service endpoints until the next
+successful probe and the endpoint update that follows, while its in-flight connections are cut
+off by some proxies. When the latency that causes it comes from load, many replicas flap
+together, so the remaining ones get even more load. The default `timeoutSeconds: 1` is often
+below the real p99 of an endpoint under load.
+
+## Example
+```yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: checkout
+  annotations:
+    probelint.io/p99: 2s
+spec:
+  template:
+    spec:
+      containers:
+        - name: checkout
+          image: example/checkout:2.3
+          readinessProbe:
+            httpGet: {path: /readyz, port: 8080}
+            timeoutSeconds: 1
+```
+
+## Use instead
+```yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: checkout
+  annotations:
+    probelint.io/p99: 2s
+spec:
+  template:
+    spec:
+      containers:
+        - name: checkout
+          image: example/checkout:2.3
+          readinessProbe:
+            httpGet: {path: /readyz, port: 8080}
+            timeoutSeconds: 4
+            periodSeconds: 10
+            failureThreshold: 3
+```
+
+## Options
+None. The budget is the profile figure `unready-budget` (`--unready-budget`,
+`probelint.io/unready-budget`).
+
+## Fix safety
+Sometimes available, when a p99 is known. The proposal first raises `failureThreshold` to the
+smallest value within the budget, as long as that is at most 10 and keeps the removal time of a
+hung pod within 60 s (PL207); otherwise it raises `timeoutSeconds` to `⌈2·p99⌉` (and
+`periodSeconds` to at least `timeoutSeconds + 2`) with the smallest sufficient
+`failureThreshold`. `successThreshold: 2` additionally damps a pod flapping back in.
+
+## References
+- probe-semantics §5d (false events of a healthy pod), applied to readiness, and §6
+  (readiness recipe)
+- https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/
+"""
 from __future__ import annotations
 
-from probelint.rule import Rule
+import math
+from collections.abc import Iterator
 
-RULE = Rule(code="PL211", name="readiness-flap-rate", summary="TODO", level="info", scope="container", fix="sometimes")
+from probelint.model import Finding
+from probelint.probes import Probe
+from probelint.rule import Rule, RuleContext
+from probelint.timing import (
+    expected_false_events_per_year,
+    failure_threshold_for_budget,
+    format_rate,
+    readiness_removal_max,
+    tail_probability,
+)
+from probelint.units import format_duration
+from probelint.workloads import Container
+
+MAX_PROPOSED_THRESHOLD = 10
+MAX_REMOVAL = 60  # PL207's default limit
+
+RULE = Rule(
+    code="PL211",
+    name="readiness-flap-rate",
+    summary="Readiness timeout close to the measured latency: healthy pods often drop out of the endpoints",
+    level="info",
+    fix="sometimes",
+)
 
 
-def check(ctx, target):
-    return iter(())
+def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
+    if not container.is_regular or container.workload.is_job:
+        return
+    probe = container.probes.get("readiness")
+    profile = ctx.profile
+    if probe is None or profile is None:
+        return
+    p99 = profile.p99
+    if p99 is None or p99.seconds <= 0:
+        return
+    p50 = profile.p50.seconds if profile.p50 else None
+    p999 = profile.p999.seconds if profile.p999 else None
+    budget = profile.value("unready_budget")
+    period, timeout, threshold = probe.period, probe.timeout, probe.failure_threshold
+    p = tail_probability(timeout, p99.seconds, p50, p999)
+    expected = expected_false_events_per_year(p, period, threshold)
+    if expected <= budget.seconds:
+        return
+    used = ", ".join(v.describe(name) for name, v in (("p99", p99), ("p50", profile.p50), ("p999", profile.p999)) if v)
+    message = (
+        f"about {format_rate(expected)} false unready events per pod-year, above {budget.describe('unready_budget')}: "
+        f"P(latency > {_timeout_text(probe)}) ≈ {p:.2g} with {used}, and {threshold} slow answers in a row "
+        f"({probe.describe('failureThreshold')}, {probe.describe('periodSeconds')}) mark a healthy pod unready"
+    )
+    proposal = propose(timeout, period, threshold, p99.seconds, p50, p999, budget.seconds)
+    if proposal is None:
+        yield ctx.probe_finding(probe, f"{message}; raise timeoutSeconds", field="timeoutSeconds")
+        return
+    new_timeout, new_period, new_threshold = proposal
+    changes = []
+    if new_timeout != timeout:
+        changes.append(f"timeoutSeconds {new_timeout}")
+    if new_period != period:
+        changes.append(f"periodSeconds {new_period}")
+    if new_threshold != threshold:
+        changes.append(f"failureThreshold {new_threshold}")
+    new_expected = expected_false_events_per_year(
+        tail_probability(new_timeout, p99.seconds, p50, p999), new_period, new_threshold)
+    yield ctx.probe_finding(
+        probe,
+        f"{message}; {_join(changes)} give{'s' if len(changes) == 1 else ''} about {format_rate(new_expected)} "
+        f"(a hung pod is then marked unready within {readiness_removal_max(new_period, new_timeout, new_threshold)}s), "
+        f"and successThreshold 2 damps flapping back in",
+        field="timeoutSeconds",
+        fixable=True,
+    )
+
+
+def propose(timeout: int, period: int, threshold: int, p99: float, p50: float | None, p999: float | None,
+            budget: float) -> tuple[int, int, int] | None:
+    """``(timeoutSeconds, periodSeconds, failureThreshold)`` within the budget, or None."""
+    p = tail_probability(timeout, p99, p50, p999)
+    raised = failure_threshold_for_budget(p, period, budget)
+    if (raised is not None and raised <= MAX_PROPOSED_THRESHOLD
+            and readiness_removal_max(period, timeout, raised) <= MAX_REMOVAL):
+        return timeout, period, max(raised, threshold)
+    new_timeout = max(1, math.ceil(round(2 * p99, 9)))
+    if new_timeout > timeout:
+        new_period = max(period, new_timeout + 2)
+        needed = failure_threshold_for_budget(tail_probability(new_timeout, p99, p50, p999), new_period, budget)
+        if needed is not None:
+            return new_timeout, new_period, max(threshold, needed)
+    if raised is not None:
+        return timeout, period, max(raised, threshold)
+    return None
+
+
+def _timeout_text(probe: Probe) -> str:
+    written = probe.explicit("timeoutSeconds") and probe.raw["timeoutSeconds"] != 0
+    return f"timeoutSeconds {format_duration(probe.timeout)}" + ("" if written else " (default)")
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
