@@ -19,7 +19,7 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 from probelint import rules as registry
 from probelint.profile import BY_KEY, ProfileError, ProfileValue, convert, load_profile_file
 from probelint.settings import Settings, SelectionError, expand, parse_kube_version
-from probelint.units import DurationError
+from probelint.units import DurationError, parse_duration
 
 CONFIG_NAMES = (".probelint.yaml", ".probelint.yml")
 
@@ -132,15 +132,32 @@ def validate(config: LoadedConfig) -> None:
                 raise _error_at(config, ["rules", ref, option],
                                 f"rules.{ref}.{option}: unknown option for {module.RULE.code} (options: {names})", at_key=True)
             default = known[option]
-            if isinstance(default, (int, float)) and not isinstance(default, bool):
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                    raise _error_at(config, ["rules", ref, option],
-                                    f"rules.{ref}.{option}: must be a non-negative number, got {value!r}")
+            # An option whose default is a duration ("60s") takes seconds or a duration; a numeric
+            # one takes a number.
+            if isinstance(default, str) and not _non_negative(value):
+                raise _error_at(config, ["rules", ref, option],
+                                f"rules.{ref}.{option}: must be a number of seconds or a duration such as 30s, got {value!r}")
+            if isinstance(default, (int, float)) and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+                raise _error_at(config, ["rules", ref, option],
+                                f"rules.{ref}.{option}: must be a non-negative number, got {value!r}")
     if "kube-version" in config.data:
         try:
             parse_kube_version(config.data["kube-version"])
         except ValueError as err:
             raise _error_at(config, ["kube-version"], f"kube-version: {err}") from None
+
+
+def _non_negative(value: object) -> bool:
+    """A number of seconds (or a count) at least 0, or a duration string such as ``45s``."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return value >= 0
+    try:
+        parse_duration(value)
+    except DurationError:
+        return False
+    return True
 
 
 def _shown(config: LoadedConfig) -> str:

@@ -106,10 +106,13 @@ class Probe:
         value = self.raw.get("terminationGracePeriodSeconds")
         return value if is_int(value) else None
 
+    def is_default(self, name: str) -> bool:
+        """The effective value is Kubernetes' default: not written, or written as 0 where 0 means default."""
+        return not self.explicit(name) or (self.raw[name] == 0 and name in ZERO_MEANS_DEFAULT)
+
     def describe(self, name: str) -> str:
-        """``timeoutSeconds 1s (default)`` style text for messages."""
-        value = self.eff(name)
-        return f"{name} {value}" + ("" if self.explicit(name) and self.raw[name] != 0 else " (default)")
+        """``timeoutSeconds 1 (default)`` style text for messages."""
+        return f"{name} {self.eff(name)}" + (" (default)" if self.is_default(name) else "")
 
     def value_node(self, name: str) -> Node | None:
         return self.map.get(name)

@@ -109,6 +109,20 @@ class Profile:
             return self.__dict__.get("values", {}).get(name)
         raise AttributeError(name)
 
+    def tail(self, timeout: float) -> float | None:
+        """P(health-endpoint latency > timeout) under the log-normal fit; None without a p99."""
+        from probelint.timing import tail_probability
+
+        p99 = self.values.get("p99")
+        if p99 is None or p99.seconds <= 0:
+            return None
+        p50, p999 = self.values.get("p50"), self.values.get("p999")
+        return tail_probability(timeout, p99.seconds, p50.seconds if p50 else None, p999.seconds if p999 else None)
+
+    def latency_text(self) -> str:
+        """The latency figures a tail estimate used, with their origins: ``p99 4s from --p99, p50 ...``."""
+        return ", ".join(self.values[name].describe(name) for name in ("p99", "p50", "p999") if name in self.values)
+
     def value(self, name: str) -> ProfileValue:
         """The figure, or the model's default for it (its source then says so)."""
         found = self.values.get(name)

@@ -56,6 +56,16 @@ class RuleContext:
     def kube_version(self) -> tuple[int, int]:
         return self.settings.kube_version
 
+    def option_seconds(self, name: str) -> tuple[float, bool]:
+        """An option given as seconds or a duration (``45s``); and whether the configuration set it."""
+        from probelint.units import DurationError, parse_duration
+
+        configured = name in self.settings.options.get(self.rule.code, {})
+        try:
+            return parse_duration(self.options.get(name, self.rule.options[name])), configured
+        except DurationError:
+            return parse_duration(self.rule.options[name]), False
+
     def finding(
         self,
         at: Node,

@@ -19,7 +19,7 @@ from probelint.probes import TIMING_FIELDS, Probe
 from probelint.profile import FIELDS, Profile
 from probelint.report.json_report import finding_dict, problem_dict
 from probelint.units import format_duration
-from probelint.workloads import Container, Workload
+from probelint.workloads import Container
 from probelint.yamlnode import node_position
 
 SHORT = {"initialDelaySeconds": "delay", "timeoutSeconds": "timeout", "periodSeconds": "period",
@@ -44,8 +44,7 @@ def handler_text(probe: Probe) -> str:
 
 
 def _fields(probe: Probe) -> dict:
-    return {name: {"value": probe.eff(name), "default": not (probe.explicit(name) and probe.raw[name] != 0)}
-            for name in TIMING_FIELDS}
+    return {name: {"value": probe.eff(name), "default": probe.is_default(name)} for name in TIMING_FIELDS}
 
 
 def _latency(profile: Profile) -> tuple[float, float | None, float | None] | None:

@@ -41,6 +41,7 @@ pod-template-paths: {Odd: spec.runner.pod}
 defaults: {p99: 1500ms}
 rules:
   PL103: {max-initial-delay: 45, level: info}
+  PL207: {max-removal: 45s}
   liveness-timeout-vs-latency: {level: warning}
   PL009: {enabled: false}
 """)
@@ -52,7 +53,7 @@ rules:
     assert settings.pod_template_paths == {"Odd": (("spec", "runner", "pod"),)}
     assert settings.profile_defaults["p99"].seconds == 1.5
     assert settings.levels == {"PL103": "info", "PL201": "warning"}
-    assert settings.options == {"PL103": {"max-initial-delay": 45}}
+    assert settings.options == {"PL103": {"max-initial-delay": 45}, "PL207": {"max-removal": "45s"}}
 
 
 @pytest.mark.parametrize(
@@ -63,7 +64,8 @@ rules:
         ("select: [PL999]\n", ':1:10: select[0]: unknown rule code or name "PL999"'),
         ("rules:\n  PL103: {level: loud}\n", "rules.PL103.level: 'loud' is not one of error, warning, info"),
         ("rules:\n  PL103: {max-delay: 3}\n", ":2:11: rules.PL103.max-delay: unknown option for PL103 (options: max-initial-delay)"),
-        ("rules:\n  PL103: {max-initial-delay: soon}\n", "rules.PL103.max-initial-delay: must be a non-negative number"),
+        ("rules:\n  PL103: {max-initial-delay: soon}\n", "rules.PL103.max-initial-delay: must be a number of seconds or a duration such as 30s"),
+        ("rules:\n  PL202: {margin: 20s}\n", "rules.PL202.margin: must be a non-negative number, got '20s'"),
         ("rules:\n  nope: {}\n", 'rules.nope: unknown rule code or name "nope"'),
         ("defaults: {p99: 4 seconds}\n", "defaults.p99: invalid duration '4 seconds'"),
         ("kube-version: latest\n", "kube-version"),

@@ -83,7 +83,6 @@ from probelint.timing import (
     failure_threshold_for_budget,
     format_rate,
     stall_tolerance,
-    tail_probability,
 )
 from probelint.workloads import Container
 
@@ -138,7 +137,7 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
         fixed = MAX_THRESHOLD
     outcomes = []
     if p99 is not None:
-        expected = expected_false_events_per_year(_tail(profile, timeout), period, fixed)
+        expected = expected_false_events_per_year(profile.tail(timeout), period, fixed)
         outcomes.append(f"gives about {format_rate(expected)} false restarts per pod-year")
     if rides_out:
         outcomes.append(rides_out)
@@ -152,22 +151,14 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
 
 def _rate_part(profile: Profile, liveness: Probe) -> tuple[int | None, str]:
     """The smallest F within the restart budget, and the text showing the current estimate."""
-    p99 = profile.p99
-    p = _tail(profile, liveness.timeout)
+    p = profile.tail(liveness.timeout)
     budget = profile.value("restart_budget")
     now = expected_false_events_per_year(p, liveness.period, 1)
-    used = p99.describe("p99") + "".join(
-        f", {value.describe(name)}" for name, value in (("p50", profile.p50), ("p999", profile.p999)) if value)
+    used = profile.latency_text()
     one_in = f"about 1 probe in {format_rate(1 / p)}" if p > 0 else "almost no probe"
     text = (f"; with {used}, {one_in} is that slow (P ≈ {p:.2g}), about {format_rate(now)} false restarts per "
             f"pod-year against {budget.describe('restart_budget')}")
     return failure_threshold_for_budget(p, liveness.period, budget.seconds), text
-
-
-def _tail(profile: Profile, timeout: int) -> float:
-    return tail_probability(timeout, profile.p99.seconds,
-                            profile.p50.seconds if profile.p50 else None,
-                            profile.p999.seconds if profile.p999 else None)
 
 
 def _stall_threshold(stall: float, period: int, timeout: int) -> int:

@@ -73,10 +73,10 @@ from collections.abc import Iterator
 from probelint.model import Finding
 from probelint.rule import Rule, RuleContext
 from probelint.timing import hang_detection, stall_always_fatal, stall_tolerance
-from probelint.units import format_duration, parse_duration
+from probelint.units import format_duration
 from probelint.workloads import Container
 
-DEFAULT_MIN_STALL = 20
+DEFAULT_MIN_STALL = "20s"
 
 RULE = Rule(
     code="PL210",
@@ -128,12 +128,7 @@ def minimum_stall(ctx: RuleContext) -> tuple[float, str]:
     stall = profile.stall_max if profile is not None else None
     if stall is not None:
         return stall.seconds, stall.describe("stall_max")
-    configured = "min-stall-tolerance" in ctx.settings.options.get(RULE.code, {})
-    raw = ctx.options.get("min-stall-tolerance", DEFAULT_MIN_STALL)
-    try:
-        minimum = parse_duration(raw)
-    except ValueError:
-        minimum, configured = float(DEFAULT_MIN_STALL), False
+    minimum, configured = ctx.option_seconds("min-stall-tolerance")
     origin = (f"from the {RULE.code} options in the configuration" if configured
               else "(the default, as the profile gives no stall-max)")
     return minimum, f"min-stall-tolerance {format_duration(minimum)} {origin}"

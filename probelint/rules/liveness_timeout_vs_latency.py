@@ -146,5 +146,4 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
 
 
 def _timeout_text(probe) -> str:
-    written = probe.explicit("timeoutSeconds") and probe.raw["timeoutSeconds"] != 0
-    return f"{probe.type} timeout {format_duration(probe.timeout)}" + ("" if written else " (default)")
+    return f"{probe.type} timeout {format_duration(probe.timeout)}" + (" (default)" if probe.is_default("timeoutSeconds") else "")

@@ -96,7 +96,7 @@ RULE = Rule(
     level="warning",
     scope="container",
     fix="always",
-    options={"max-grace": 60},
+    options={"max-grace": "60s"},
 )
 MIN_VERSION = (1, 25)
 MIN_PROBE_GRACE = 10
@@ -110,7 +110,7 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
     if not is_int(raw_grace):
         return  # the default 30 s is short; a template expression is unknown
     grace = raw_grace
-    limit = ctx.options.get("max-grace", 60)
+    limit, _configured = ctx.option_seconds("max-grace")
     if grace <= limit:
         return
     drain = ctx.profile.value("drain")
@@ -129,7 +129,7 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
         yield ctx.probe_finding(
             probe,
             f"sets no terminationGracePeriodSeconds, so a {kind} kill gives the container the pod's "
-            f"terminationGracePeriodSeconds {grace} (more than {limit}) before SIGKILL: a wedged "
+            f"terminationGracePeriodSeconds {grace} (more than {limit:g}) before SIGKILL: a wedged "
             f"process that does not exit on SIGTERM holds up the restart for {_duration(grace)}; "
             f"terminationGracePeriodSeconds {proposed} ({how}) on the probe keeps the long grace "
             f"for planned shutdowns only",

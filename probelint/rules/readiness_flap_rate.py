@@ -171,8 +171,7 @@ def propose(timeout: int, period: int, threshold: int, p99: float, p50: float | 
 
 
 def _timeout_text(probe: Probe) -> str:
-    written = probe.explicit("timeoutSeconds") and probe.raw["timeoutSeconds"] != 0
-    return f"timeoutSeconds {format_duration(probe.timeout)}" + ("" if written else " (default)")
+    return f"timeoutSeconds {format_duration(probe.timeout)}" + (" (default)" if probe.is_default("timeoutSeconds") else "")
 
 
 def _join(items: list[str]) -> str:

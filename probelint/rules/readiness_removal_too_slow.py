@@ -85,10 +85,9 @@ from probelint.timing import (
     readiness_removal_max,
     tail_probability,
 )
-from probelint.units import parse_duration
 from probelint.workloads import Container
 
-DEFAULT_MAX_REMOVAL = 60
+DEFAULT_MAX_REMOVAL = "60s"
 MIN_PROPOSED_PERIOD = 5  # the §6 recipe's smallest readiness period; also PL212's exec minimum
 MIN_PROPOSED_THRESHOLD = 2  # one slow answer must not take the pod out of rotation
 MAX_PROPOSED_THRESHOLD = 10
@@ -109,7 +108,7 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
     probe = container.probes.get("readiness")
     if probe is None:
         return
-    limit = option_seconds(ctx.options.get("max-removal", DEFAULT_MAX_REMOVAL), DEFAULT_MAX_REMOVAL)
+    limit, _configured = ctx.option_seconds("max-removal")
     period, timeout, threshold = probe.period, probe.timeout, probe.failure_threshold
     removal = readiness_removal_max(period, timeout, threshold)
     if removal <= limit:
@@ -209,11 +208,3 @@ def propose_within_budget(period: int, timeout: int, threshold: int, limit: floa
             if expected_false_events_per_year(p, q, f) <= budget:
                 return q, f
     return None
-
-
-def option_seconds(value: object, default: float) -> float:
-    """An option given as a number of seconds or as a duration (``45s``, ``1m``)."""
-    try:
-        return parse_duration(value)
-    except ValueError:
-        return float(default)

@@ -95,7 +95,7 @@ RULE = Rule(
     summary="Long liveness initialDelaySeconds without a startup probe",
     level="warning",
     fix="always",
-    options={"max-initial-delay": 30},
+    options={"max-initial-delay": "30s"},
 )
 
 
@@ -107,7 +107,7 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
         return
     if ctx.settings.kube_version_explicit and ctx.kube_version < MIN_KUBE_VERSION:
         return
-    limit = ctx.options.get("max-initial-delay", RULE.options["max-initial-delay"])
+    limit, _configured = ctx.option_seconds("max-initial-delay")
     delay = liveness.initial_delay
     if delay <= limit:
         return
