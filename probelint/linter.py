@@ -110,7 +110,7 @@ class Linter:
                 continue
             try:
                 for root in objects(item):
-                    service = service_from(root, source.path, self.settings.namespace)
+                    service = service_from(root, source.path, self.settings.namespace, item.helm_source)
                     if service is not None:
                         self.services.add(service)
                         continue

@@ -7,7 +7,7 @@ level, position, object reference and Helm origin, so a rule cannot get those wr
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from yaml.nodes import Node
@@ -18,7 +18,7 @@ from probelint.yamlnode import node_position
 if TYPE_CHECKING:
     from probelint.probes import Probe
     from probelint.profile import Profile
-    from probelint.services import ServiceIndex
+    from probelint.services import Service, ServiceIndex
     from probelint.settings import Settings
     from probelint.workloads import Container, Workload
 
@@ -99,6 +99,19 @@ class RuleContext:
 
     def container_finding(self, container: Container, message: str, *, at: Node | None = None, **kwargs) -> Finding:
         return self.finding(at or container.anchor, message, obj=container.ref(), **kwargs)
+
+    def service_finding(self, service: Service, at: Node, message: str, *, fallback: Node, **kwargs) -> Finding:
+        """A finding about a Service selecting the workload: at ``at`` in the Service when it is in
+        the workload's file (with the Service's Helm template), else at ``fallback`` in the workload.
+
+        Findings are reported, suppressed and fixed per file, so one in another file stays with the
+        workload; its message should then name the Service's file and line.
+        """
+        workload = self.workload
+        if service.path != workload.path:
+            return self.workload_finding(workload, message, at=fallback, **kwargs)
+        finding = self.workload_finding(workload, message, at=at, **kwargs)
+        return replace(finding, helm_source=service.helm_source)
 
     def workload_finding(self, workload: Workload, message: str, *, at: Node | None = None, **kwargs) -> Finding:
         return self.finding(at or workload.anchor, message, obj=workload.ref(), **kwargs)

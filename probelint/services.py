@@ -6,11 +6,14 @@ labels. Only the few fields the Service-aware rules need are kept.
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from probelint.probes import is_int
+from probelint.workloads import POD_PORT_LIMIT, Container, Port, Workload
 from probelint.yamlnode import Map, node_position, scalar
 
 
@@ -21,6 +24,7 @@ class ServicePort:
     name: str | None
     line: int
     column: int
+    node: Node  # the targetPort value, or the port entry when targetPort is not written
 
 
 @dataclass
@@ -33,6 +37,18 @@ class Service:
     path: str
     line: int
     column: int
+    anchor: Node  # the Service's ``kind`` key
+    publish_node: Node | None = None  # the ``publishNotReadyAddresses`` key
+    helm_source: str | None = None
+
+    def where(self, path: str, line: int | None = None) -> str:
+        """`` (line 12)`` in the file ``path`` itself, else `` (other.yaml:12)``."""
+        line = line or self.line
+        return f" (line {line})" if self.path == path else f" ({self.path}:{line})"
+
+    def elsewhere(self, path: str, line: int | None = None) -> str:
+        """`` (other.yaml:12)`` when the Service is in another file than ``path``, else nothing."""
+        return "" if self.path == path else f" ({self.path}:{line or self.line})"
 
     def selects(self, namespace: str, labels: dict[str, str]) -> bool:
         if not self.selector or namespace != self.namespace:
@@ -59,7 +75,7 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def service_from(root: Map, path: str, default_namespace: str) -> Service | None:
+def service_from(root: Map, path: str, default_namespace: str, helm_source: str | None = None) -> Service | None:
     if root.str("kind") != "Service":
         return None
     metadata = root.map("metadata")
@@ -69,7 +85,9 @@ def service_from(root: Map, path: str, default_namespace: str) -> Service | None
     selector: dict[str, str] = {}
     ports: list[ServicePort] = []
     publish = False
+    publish_node = None
     if spec is not None:
+        publish_node = spec.key_node("publishNotReadyAddresses")
         sel = spec.map("selector")
         if sel is not None:
             for key, _key_node, value in sel.items():
@@ -86,7 +104,8 @@ def service_from(root: Map, path: str, default_namespace: str) -> Service | None
             name_value = pm.scalar("name")
             anchor: Node = pm.get("targetPort") or item
             line, column, _, _ = node_position(anchor)
-            ports.append(ServicePort(port if is_int(port) else None, target, name_value if isinstance(name_value, str) else None, line, column))
+            ports.append(ServicePort(port if is_int(port) else None, target,
+                                     name_value if isinstance(name_value, str) else None, line, column, anchor))
     anchor = root.get("kind") or root.node
     line, column, _, _ = node_position(anchor)
     return Service(
@@ -98,4 +117,64 @@ def service_from(root: Map, path: str, default_namespace: str) -> Service | None
         path=path,
         line=line,
         column=column,
+        anchor=anchor,
+        publish_node=publish_node,
+        helm_source=helm_source,
     )
+
+
+# -- what the Service-aware rules share ---------------------------------------------------
+MONITORING_PORT = re.compile(r"(^|[-_])(metrics|prometheus|servicemonitor|profiling|pprof)([-_]|$)", re.IGNORECASE)
+MONITORING_SERVICE = re.compile(r"-metrics(-service|-svc)?$", re.IGNORECASE)
+FINDPORT_ROLES = ("container", "sidecar")
+
+
+def monitoring_only(service: Service) -> bool:
+    """A Service only for Prometheus scrapes or profiling (``argocd-metrics``, ports ``http-metrics``)."""
+    if MONITORING_SERVICE.search(service.name):
+        return True
+    return bool(service.ports) and all(
+        port.name is not None and MONITORING_PORT.search(port.name) for port in service.ports
+    )
+
+
+def target_number(target: object) -> int | None:
+    """A numeric targetPort (a quoted number is read as the number), else None."""
+    if is_int(target):
+        return target if 0 < target <= POD_PORT_LIMIT else None
+    if isinstance(target, str) and target.isdigit():
+        value = int(target)
+        return value if 0 < value <= POD_PORT_LIMIT else None
+    return None
+
+
+def resolve_target(target: object, workload: Workload) -> tuple[int, Container | None, Port | None] | None:
+    """The port number a Service port sends to, the container declaring it and its ``ports`` entry
+    (both None when no container declares a numeric target); None when a name resolves nowhere.
+
+    Names are looked up like Kubernetes' ``FindPort``: regular containers first, then native
+    sidecars, the first match wins.
+    """
+    ordered = [c for role in FINDPORT_ROLES for c in workload.containers if c.role == role]
+    number = target_number(target)
+    if number is not None:
+        for container in ordered:
+            port = container.declared_port(number)
+            if port is not None:
+                return number, container, port
+        return number, None, None
+    if isinstance(target, str) and target:
+        for container in ordered:
+            for port in container.ports:
+                if port.name == target and port.number is not None:
+                    return port.number, container, port
+    return None
+
+
+def unique_services(services: Iterable[Service], workload: Workload) -> list[Service]:
+    """One Service per namespace and name, so a copy in another file counts once; the copy in the
+    workload's own file wins, then the first one read."""
+    found: dict[tuple[str, str], Service] = {}
+    for service in sorted(services, key=lambda s: s.path != workload.path):
+        found.setdefault((service.namespace, service.name), service)
+    return list(found.values())

@@ -18,6 +18,7 @@ from probelint.linter import LintResult
 from probelint.probes import TIMING_FIELDS, Probe
 from probelint.profile import FIELDS, Profile
 from probelint.report.json_report import finding_dict, problem_dict
+from probelint.secrets import command_text
 from probelint.units import format_duration
 from probelint.workloads import Container
 from probelint.yamlnode import node_position
@@ -38,8 +39,7 @@ def handler_text(probe: Probe) -> str:
     if handler == "grpc":
         return f"grpc :{probe.port}" + (f" {probe.grpc_service}" if probe.grpc_service else "")
     if handler == "exec":
-        command = " ".join(probe.command or [])
-        return "exec " + (command if len(command) <= MAX_HANDLER_TEXT else command[: MAX_HANDLER_TEXT - 3] + "...")
+        return "exec " + command_text(probe.command, MAX_HANDLER_TEXT)
     return "no single handler"
 
 

@@ -7,6 +7,7 @@ waiting for a release.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -98,6 +99,19 @@ class Container:
             if port.number == number:
                 return port
         return None
+
+    @property
+    def numbered_ports(self) -> list[int]:
+        return [p.number for p in self.ports if p.number is not None]
+
+    def mentions_port(self, number: int) -> bool:
+        """The ``command``, ``args`` or a literal ``env`` value names the port (``--port 18080``,
+        ``--metrics-bind-address=:8443``, ``PORT=8443``): the listener is set there, not in ``ports``."""
+        pattern = re.compile(rf"(?<![\d.]){number}(?![\d.])")
+        texts = [scalar(item) for key in ("command", "args") for item in self.map.seq(key) or ()
+                 if isinstance(item, ScalarNode)]
+        texts += [var.value for var in self.env if var.value]
+        return any(pattern.search(str(text)) for text in texts)
 
     def ref(self, probe: str | None = None) -> ObjectRef:
         w = self.workload

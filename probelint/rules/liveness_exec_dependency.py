@@ -132,6 +132,7 @@ from probelint.dependencies import ExecDependency, probe_dependencies
 from probelint.model import Finding
 from probelint.probes import Probe
 from probelint.rule import Rule, RuleContext
+from probelint.secrets import simple_command_text
 from probelint.workloads import Container
 
 RULE = Rule(
@@ -178,8 +179,7 @@ def _noun(noun: str) -> tuple[str, str]:
 
 
 def _message(dep: ExecDependency) -> str:
-    raw = dep.command.raw
-    shown = raw if len(raw) <= MAX_SHOWN else raw[: MAX_SHOWN - 3] + "..."
+    shown = simple_command_text(dep.command, MAX_SHOWN)
     what, hiccup = _noun(dep.noun)
     head = f'liveness command "{shown}"'
     if dep.kind == "peer":

@@ -86,6 +86,7 @@ from probelint import istio
 from probelint.model import Finding
 from probelint.probes import Probe
 from probelint.rule import Rule, RuleContext
+from probelint.secrets import command_text
 from probelint.workloads import Container
 
 MAX_COMMAND_TEXT = 60
@@ -193,8 +194,6 @@ def describe(handler: tuple) -> str:
         return f"tcpSocket port {handler[1]}" + (f" of host {handler[2]}" if handler[2] else "")
     if kind == "grpc":
         return f"grpc port {handler[1]}" + (f' service "{handler[2]}"' if handler[2] else "")
-    command = " ".join(handler[1])
-    if len(command) > MAX_COMMAND_TEXT:
-        command = command[: MAX_COMMAND_TEXT - 3] + "..."
+    command = command_text(list(handler[1]), MAX_COMMAND_TEXT)
     return f'exec "{command}"'
 

@@ -109,14 +109,13 @@ would be shorter than the drain time, the fix also raises `terminationGracePerio
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterator
 
 from probelint.lifecycle import has_prestop
 from probelint.model import Finding
 from probelint.probes import is_int
 from probelint.rule import Rule, RuleContext
-from probelint.services import Service
+from probelint.services import Service, monitoring_only
 from probelint.workloads import Container, Workload
 
 RULE = Rule(
@@ -128,8 +127,6 @@ RULE = Rule(
     fix="sometimes",
 )
 # Scrape and debug endpoints: a refused scrape during shutdown is not a failed request.
-MONITORING_PORT = re.compile(r"(^|[-_])(metrics|prometheus|servicemonitor|profiling|pprof)([-_]|$)", re.IGNORECASE)
-MONITORING_SERVICE = re.compile(r"-metrics(-service|-svc)?$", re.IGNORECASE)
 SLEEP_ACTION_VERSION = (1, 30)
 SLEEP_SECONDS = 5
 FIX_MARGIN = 5
@@ -173,15 +170,6 @@ def check(ctx: RuleContext, workload: Workload) -> Iterator[Finding]:
         f"SIGTERM arrives while the endpoint is still being removed from proxies and load balancers, "
         f"so requests keep reaching a process that is shutting down; {fix}",
         fixable=fixable,
-    )
-
-
-def monitoring_only(service: Service) -> bool:
-    """A Service only for Prometheus scrapes or profiling (``argocd-metrics``, ports ``http-metrics``)."""
-    if MONITORING_SERVICE.search(service.name):
-        return True
-    return bool(service.ports) and all(
-        port.name is not None and MONITORING_PORT.search(port.name) for port in service.ports
     )
 
 
