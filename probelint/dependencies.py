@@ -34,6 +34,15 @@ from yaml.nodes import MappingNode
 
 from probelint import istio
 from probelint.execparse import SimpleCommand, basename, parse_exec
+from probelint.tooloptions import (
+    CURL_LONG_VALUES,
+    CURL_SHORT_VALUES,
+    NC_LONG_VALUES,
+    NC_SHORT_VALUES,
+    WGET_LONG_VALUES,
+    WGET_SHORT_VALUES,
+    value_options,
+)
 from probelint.yamlnode import Map
 
 if TYPE_CHECKING:
@@ -485,23 +494,9 @@ DEPENDENCY_CLIENTS = {
 }
 KAFKA_SCRIPT = re.compile(r"^kafka-[a-z0-9-]+(?:\.sh)?$")
 
-_CURL_VALUES = frozenset({
-    "-H", "--header", "-d", "--data", "--data-raw", "--data-binary", "--data-urlencode", "-o", "--output", "-u", "--user",
-    "-X", "--request", "-m", "--max-time", "--connect-timeout", "-w", "--write-out", "-A", "--user-agent", "-e", "--referer",
-    "-b", "--cookie", "-c", "--cookie-jar", "-T", "--upload-file", "-F", "--form", "--retry", "--retry-delay",
-    "--retry-max-time", "-x", "--proxy", "--resolve", "--connect-to", "--cacert", "--capath", "-E", "--cert", "--key",
-    "--cert-type", "--key-type", "-K", "--config", "-r", "--range", "-Y", "--speed-limit", "-y", "--speed-time",
-    "--interface", "--dns-servers", "--noproxy", "-U", "--proxy-user", "--max-filesize", "--limit-rate", "-C",
-    "--continue-at", "--expect100-timeout", "--tls-max", "--ciphers", "--pinnedpubkey", "--oauth2-bearer", "-z",
-    "--time-cond", "--max-redirs", "-D", "--dump-header", "--trace", "--trace-ascii", "--stderr", "-Q", "--quote",
-})
-_WGET_VALUES = frozenset({
-    "-O", "--output-document", "-o", "--output-file", "-a", "--append-output", "-T", "--timeout", "-t", "--tries",
-    "-U", "--user-agent", "--header", "-P", "--directory-prefix", "-e", "--execute", "--user", "--password",
-    "--post-data", "--post-file", "--ca-certificate", "--certificate", "--private-key", "-w", "--wait",
-    "--dns-timeout", "--connect-timeout", "--read-timeout", "-Y", "--proxy", "-i", "--input-file", "-B", "--base",
-})
-_NC_VALUES = frozenset({"-w", "-W", "-s", "-p", "-i", "-q", "-x", "-X", "-e", "-c", "-I", "-O", "-T", "-V", "-P", "-g", "-G", "-m"})
+_CURL_VALUES = value_options(CURL_SHORT_VALUES, CURL_LONG_VALUES)
+_WGET_VALUES = value_options(WGET_SHORT_VALUES, WGET_LONG_VALUES)
+_NC_VALUES = value_options(NC_SHORT_VALUES, NC_LONG_VALUES) | {"-W"}  # -W: BSD nc's packet count
 _PING_VALUES = frozenset({"-c", "-W", "-w", "-i", "-s", "-t", "-I", "-l", "-p", "-Q", "-S", "-M"})
 _HTTPIE_VALUES = frozenset({"-a", "--auth", "--session", "--timeout", "--verify", "--cert", "--cert-key", "-o", "--output", "--proxy"})
 NETWORK_TOOLS: dict[str, Tool] = {

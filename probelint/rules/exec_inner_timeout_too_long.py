@@ -91,10 +91,7 @@ from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from probelint.dependencies import container_env
 from probelint.execparse import SimpleCommand, parse_exec
-from probelint.model import Finding
-from probelint.probes import Probe
-from probelint.rule import Rule, RuleContext
-from probelint.rules.exec_no_inner_timeout import (
+from probelint.exectimeouts import (
     Limit,
     command_node,
     inner_timeouts,
@@ -103,6 +100,9 @@ from probelint.rules.exec_no_inner_timeout import (
     script_functions,
     shown,
 )
+from probelint.model import Finding
+from probelint.probes import Probe
+from probelint.rule import Rule, RuleContext
 from probelint.workloads import Container
 
 RULE = Rule(

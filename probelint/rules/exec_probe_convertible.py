@@ -137,10 +137,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from probelint.execparse import SimpleCommand, parse_exec
-from probelint.model import Finding
-from probelint.probes import Probe
-from probelint.rule import Rule, RuleContext
-from probelint.rules.exec_no_inner_timeout import (
+from probelint.exectimeouts import (
     CURL_LONG_VALUES,
     CURL_SHORT_VALUES,
     GRPC_PROBE_VALUES,
@@ -152,6 +149,9 @@ from probelint.rules.exec_no_inner_timeout import (
     goflags,
     shown,
 )
+from probelint.model import Finding
+from probelint.probes import Probe
+from probelint.rule import Rule, RuleContext
 from probelint.secrets import CREDENTIAL_HEADERS
 from probelint.workloads import Container
 
