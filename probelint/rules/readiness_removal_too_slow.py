@@ -169,12 +169,18 @@ def removal_terms(probe: Probe) -> str:
             f"{probe.describe('timeoutSeconds')}")
 
 
+# Probe values above an hour (or thresholds above this) get no proposal: nothing is searched.
+MAX_SEARCH = 3600
+
+
 def propose(period: int, timeout: int, threshold: int, limit: float) -> tuple[int, int] | None:
     """``(periodSeconds, failureThreshold)`` no higher than now with R_max ≤ limit, or None.
 
     The failure threshold is kept as high as possible, then the period; a timeout that is below
     the period stays below it when that is possible at all.
     """
+    if period > MAX_SEARCH or threshold > MAX_SEARCH:
+        return None  # no realistic proposal, and searching would take forever
     lowest_threshold = min(threshold, MIN_PROPOSED_THRESHOLD)
     lowest_period = min(period, MIN_PROPOSED_PERIOD)
     floors = [lowest_period]
@@ -196,6 +202,8 @@ def propose_within_budget(period: int, timeout: int, threshold: int, limit: floa
     The period is kept as high as possible (probe load); for each period the highest threshold
     not above the current one is tried first, then higher ones up to 10 if the budget needs them.
     """
+    if period > MAX_SEARCH or threshold > MAX_SEARCH:
+        return None
     lowest_threshold = min(threshold, MIN_PROPOSED_THRESHOLD)
     lowest_period = min(period, MIN_PROPOSED_PERIOD)
     floor = max(lowest_period, timeout + 1) if period > timeout else lowest_period
