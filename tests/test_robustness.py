@@ -4,7 +4,6 @@ JSON report keeps validating."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jsonschema
 import pytest
