@@ -55,9 +55,12 @@ class _Pending:
 
 
 class Linter:
-    def __init__(self, settings: Settings, keep_workloads: bool = False) -> None:
+    def __init__(self, settings: Settings, keep_workloads: bool = False, keep_sources: bool = False) -> None:
         self.settings = settings
         self.keep_workloads = keep_workloads
+        self.keep_sources = keep_sources
+        # shown path -> (path as discovered, source); filled when ``keep_sources`` (for --fix)
+        self.sources: dict[str, tuple[str, Source]] = {}
         codes = selected_codes(settings, registry.RULES)
         self.modules = [m for m in registry.ALL if m.RULE.code in codes]
         self.contexts = {
@@ -73,12 +76,17 @@ class Linter:
         self._pending: list[_Pending] = []
 
     # -- input ----------------------------------------------------------------------------
-    def lint_paths(self, paths: Iterable[str], stdin: bytes | None = None, stdin_name: str = "-") -> LintResult:
+    def lint_paths(self, paths: Iterable[str], stdin: bytes | None = None, stdin_name: str = "-",
+                   overrides: dict[str, Source] | None = None) -> LintResult:
+        """Lint files and directories; ``overrides`` replaces the text of some inputs (the
+        fixer's work in progress), keyed by the path as discovered."""
         found = discover(tuple(paths), self.settings.exclude)
         self.result.problems.extend(found.problems)
         for path in found.files:
             try:
-                if path == STDIN:
+                if overrides and path in overrides:
+                    source = overrides[path]
+                elif path == STDIN:
                     source = read_source(STDIN, data=stdin if stdin is not None else b"", display=stdin_name)
                 else:
                     source = read_source(path, max_size=self.settings.max_file_size)
@@ -86,6 +94,8 @@ class Linter:
                 self.result.files += 1
                 self.result.problems.append(err.problem)
                 continue
+            if self.keep_sources:
+                self.sources[source.path] = (path, source)
             self.lint_source(source)
         return self.finish()
 

@@ -69,11 +69,35 @@ class Edit:
     replacement: str
 
 
+_KEEP = object()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Change:
+    """What a fix means for the data: in the mapping (or sequence) ``target``, set ``key`` to
+    ``value``, delete it, or rename it. The fixer re-parses the edited text and requires the
+    data to equal the original data with exactly these changes."""
+
+    target: object  # the yaml node the change applies to
+    key: str | int
+    value: object = _KEEP
+    delete: bool = False
+    rename: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Fix:
+    """A fix: a title in the imperative, text edits on the original text, and whether it may
+    be applied without ``--unsafe-fixes``."""
+
     title: str
     edits: tuple[Edit, ...] = ()
     applicability: Applicability = Applicability.SAFE
+    changes: tuple[Change, ...] = ()
+
+    @property
+    def safe(self) -> bool:
+        return self.applicability is Applicability.SAFE
 
 
 @dataclass(frozen=True, slots=True)

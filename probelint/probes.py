@@ -246,11 +246,11 @@ def build_probe(container: Container, key: str, key_node: Node, value: Node) -> 
     for name in (*TIMING_FIELDS, "terminationGracePeriodSeconds"):
         node = m.get(name)
         if isinstance(node, ScalarNode):
-            value = scalar(node)
+            written = scalar(node)
             # JSON has one number type: the API server reads 5.0 as 5 in an integer field.
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)
-            raw[name] = value
+            if isinstance(written, float) and written.is_integer():
+                written = int(written)
+            raw[name] = written
         elif node is not None:
             raw[name] = node  # a list or mapping: never a usable value
     return Probe(PROBE_KEYS[key], key, container, key_node, value, m, handlers, raw)

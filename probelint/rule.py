@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING
 
 from yaml.nodes import Node
 
-from probelint.model import Finding, Fix, Location, ObjectRef
+from probelint.model import Applicability, Finding, Fix, Location, ObjectRef
 from probelint.yamlnode import node_position
 
 if TYPE_CHECKING:
+    from probelint.edits import FixBuilder
     from probelint.probes import Probe
     from probelint.profile import Profile
     from probelint.services import Service, ServiceIndex
@@ -76,7 +77,11 @@ class RuleContext:
         fixable: bool = False,
         fix: Fix | None = None,
     ) -> Finding:
-        """A finding at ``at`` about ``obj``; the message is prefixed with the object."""
+        """A finding at ``at`` about ``obj``; the message is prefixed with the object.
+
+        It is fixable when it carries a fix and its document was written by hand: a document
+        rendered by Helm is never edited (the fix is kept to show what to change in the chart).
+        """
         workload = self.workload
         assert workload is not None, "rules run with a workload set"
         line, column, end_line, end_column = node_position(at)
@@ -89,8 +94,29 @@ class RuleContext:
             obj=obj,
             helm_source=workload.doc.helm_source,
             fix=fix,
-            fixable=fixable or fix is not None,
+            fixable=fix is not None and workload.doc.helm_source is None,
         )
+
+    def fix(self, title: str, *, unsafe: bool = False, scope: Node | None = None) -> FixBuilder:
+        """Start a fix on the current workload's text; ``scope`` (usually the container) is
+        where the file's indentation and quoting style are read from."""
+        from probelint.edits import FixBuilder
+
+        workload = self.workload
+        assert workload is not None, "rules run with a workload set"
+        return FixBuilder(workload.doc.source.text, title,
+                          Applicability.UNSAFE if unsafe else Applicability.SAFE,
+                          scope if scope is not None else workload.root.node, workload.root.node)
+
+    def probe_fix(self, probe: Probe, title: str, values: Mapping[str, object], *, unsafe: bool = False) -> Fix | None:
+        """A fix that sets fields of one probe (``None`` deletes the field)."""
+        builder = self.fix(title, unsafe=unsafe, scope=probe.container.node)
+        for name, value in values.items():
+            if value is None:
+                builder.delete(probe.node, name)
+            else:
+                builder.set(probe.node, name, value)
+        return builder.build()
 
     def probe_finding(self, probe: Probe, message: str, *, field: str | None = None,
                       at: Node | None = None, **kwargs) -> Finding:

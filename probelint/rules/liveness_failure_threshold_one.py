@@ -146,7 +146,8 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
         message += ", which " + " and ".join(outcomes)
     for reason in too_many:
         message += f"; {reason}"
-    yield ctx.probe_finding(liveness, message, field="failureThreshold", fixable=True)
+    fix = ctx.probe_fix(liveness, f"Set failureThreshold to {fixed}", {"failureThreshold": fixed})
+    yield ctx.probe_finding(liveness, message, field="failureThreshold", fix=fix)
 
 
 def _rate_part(profile: Profile, liveness: Probe) -> tuple[int | None, str]:

@@ -1,0 +1,492 @@
+"""Fixes as text edits on the original file, written in the file's own style.
+
+A rule describes a fix as changes to the composed node tree ("set ``failureThreshold`` of this
+probe mapping to 4", "delete ``host``", "add a ``startupProbe``"). ``FixBuilder`` turns each
+change into an ``Edit`` on the original text that touches only the value or the lines that
+change: a replaced scalar keeps its quoting, a new key goes on its own line at the indentation
+of its siblings (or into a flow mapping with the file's separators), new blocks use the
+file's indentation step, sequence indentation, quoting and line endings. The same changes
+are kept in the ``Fix`` so that the result can be verified by re-parsing (``fix.py``).
+
+When a change cannot be written exactly (the value is an alias, a key shares its line with
+another construct the edit would disturb), the builder gives up and the finding is reported
+without a fix rather than with a risky one.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from probelint.model import Applicability, Change, Edit, Fix
+from probelint.yamlnode import TAG_STR
+
+_PLAIN_UNSAFE_START = set("-?:,[]{}#&*!|>'\"%@`")
+_FLOW_INDICATORS = set(",[]{}")
+
+
+class Unfixable(Exception):
+    """A change that cannot be written as an exact text edit."""
+
+
+# -- the text ------------------------------------------------------------------------------
+class Text:
+    """The original text with a line table, so node marks (line, column) become offsets."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        starts = [0]
+        find = text.find
+        pos = find("\n")
+        while pos != -1:
+            starts.append(pos + 1)
+            pos = find("\n", pos + 1)
+        self.starts = starts
+        self.newline = "\r\n" if "\r\n" in text else "\n"
+
+    def offset(self, mark) -> int:
+        if mark.line >= len(self.starts):
+            return len(self.text)
+        return min(self.starts[mark.line] + mark.column, len(self.text))
+
+    def start(self, node: Node) -> int:
+        return self.offset(node.start_mark)
+
+    def end(self, node: Node) -> int:
+        return self.offset(node.end_mark)
+
+    def line_start(self, offset: int) -> int:
+        return self.text.rfind("\n", 0, offset) + 1
+
+    def line_end(self, offset: int) -> int:
+        """Offset of the line break ending the line of ``offset`` (``\\r\\n`` counts as one)."""
+        nl = self.text.find("\n", offset)
+        if nl == -1:
+            return len(self.text)
+        return nl - 1 if nl > 0 and self.text[nl - 1] == "\r" else nl
+
+    def only_space_before(self, offset: int) -> bool:
+        return self.text[self.line_start(offset):offset].strip(" \t") == ""
+
+
+@lru_cache(maxsize=64)
+def text_of(text: str) -> Text:
+    return Text(text)
+
+
+def content_end(text: Text, node: Node) -> int:
+    """Where the text of a value really ends: block collections end at their last descendant,
+    not at the next token (which may be lines of comments further down)."""
+    while True:
+        if isinstance(node, MappingNode) and not node.flow_style and node.value:
+            node = node.value[-1][1]
+        elif isinstance(node, SequenceNode) and not node.flow_style and node.value:
+            node = node.value[-1]
+        else:
+            break
+    end = text.end(node)
+    if isinstance(node, ScalarNode) and node.style in ("|", ">"):
+        # A block scalar ends at the start of the line after its content; step back onto it.
+        while end > 0 and text.text[end - 1] in "\r\n":
+            end -= 1
+    return end
+
+
+# -- style ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Style:
+    """How the surrounding YAML is written; new text copies it."""
+
+    step: int = 2
+    sequence_indent: int = 2  # columns between a key and its block sequence's "-"
+    quote: str = ""  # "" (plain where safe), '"' or "'"
+    key_quote: str = ""
+    newline: str = "\n"
+
+
+def detect_style(text: Text, scope: Node, root: Node | None = None) -> Style:
+    """Quoting as used inside ``scope`` (the container); indentation step and sequence
+    indentation as used in ``root`` (the whole object), which has more examples of them."""
+    layout = _scan(text, root if root is not None else scope)
+    quoting = _scan(text, scope) if root is not None and root is not scope else layout
+    return Style(layout.step, layout.sequence_indent, quoting.quote, quoting.key_quote, text.newline)
+
+
+def _scan(text: Text, scope: Node) -> Style:
+    steps: dict[int, int] = {}
+    seq_indents: dict[int, int] = {}
+    quotes = {"": 0, '"': 0, "'": 0}
+    key_quotes = {"": 0, '"': 0, "'": 0}
+    stack = [scope]
+    seen = 0
+    while stack and seen < 5000:
+        node = stack.pop()
+        seen += 1
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                if isinstance(key, ScalarNode):
+                    key_quotes[key.style if key.style in ('"', "'") else ""] += 1
+                if isinstance(value, MappingNode) and not value.flow_style and value.value and not node.flow_style:
+                    step = value.value[0][0].start_mark.column - key.start_mark.column
+                    if step > 0 and value.start_mark.line > key.start_mark.line:
+                        steps[step] = steps.get(step, 0) + 1
+                if isinstance(value, SequenceNode) and not value.flow_style and value.value and not node.flow_style:
+                    if value.start_mark.line > key.start_mark.line:
+                        indent = value.start_mark.column - key.start_mark.column
+                        if indent >= 0:
+                            seq_indents[indent] = seq_indents.get(indent, 0) + 1
+                stack.append(value)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, ScalarNode) and node.tag == TAG_STR and node.style in ("", '"', "'", None):
+            if _plain_ok(node.value, flow=False):
+                quotes[node.style or ""] += 1
+    step = max(steps, key=lambda k: (steps[k], -k)) if steps else 2
+    sequence_indent = max(seq_indents, key=lambda k: (seq_indents[k], k)) if seq_indents else step
+    quote = max(quotes, key=lambda k: (quotes[k], k == "")) if any(quotes.values()) else ""
+    key_quote = '"' if key_quotes['"'] > key_quotes[""] else ""
+    return Style(step, sequence_indent, quote, key_quote, text.newline)
+
+
+# -- scalars -------------------------------------------------------------------------------
+def _plain_ok(value: str, flow: bool) -> bool:
+    if not value or value != value.strip() or "\n" in value or "\r" in value or "\t" in value:
+        return False
+    if value[0] in _PLAIN_UNSAFE_START and not (value[0] in "-?:" and len(value) > 1 and value[1] not in " \t"):
+        return False
+    if ": " in value or " #" in value or value.endswith(":"):
+        return False
+    if flow and any(ch in _FLOW_INDICATORS for ch in value):
+        return False
+    try:
+        return yaml.load(value, Loader=yaml.CSafeLoader) == value
+    except yaml.YAMLError:
+        return False
+
+
+def render_scalar(value: object, quote: str = "", flow: bool = False) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    text = str(value)
+    if quote == "" and _plain_ok(text, flow):
+        return text
+    if quote == "'" and "\n" not in text and text == text.strip(" ") and "\t" not in text:
+        return "'" + text.replace("'", "''") + "'"
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _literal_ok(value: str) -> bool:
+    """A multi-line string that a ``|`` block scalar can hold exactly."""
+    if "\n" not in value.rstrip("\n") or value.endswith("\n\n") or "\r" in value or "\t" in value:
+        return False
+    lines = value.rstrip("\n").split("\n")
+    return not lines[0].startswith(" ") and all(line == line.rstrip(" ") for line in lines) and \
+        all(ch.isprintable() for ch in value.replace("\n", ""))
+
+
+def literal_block(value: str, indent: int, newline: str) -> str:
+    """``|`` (or ``|-`` without a final line break) and the lines at ``indent``."""
+    chomp = "" if value.endswith("\n") else "-"
+    body = value[:-1] if value.endswith("\n") else value
+    return f"|{chomp}" + "".join(f"{newline}{' ' * indent}{line}" if line else newline for line in body.split("\n"))
+
+
+def render_key(key: str, style: Style) -> str:
+    return render_scalar(key, style.key_quote)
+
+
+# -- collections ---------------------------------------------------------------------------
+def render_flow(value: object, style: Style) -> str:
+    q = style.quote
+    if isinstance(value, dict):
+        inner = ", ".join(f"{render_scalar(k, style.key_quote, True)}: {render_flow(v, style)}" for k, v in value.items())
+        return "{" + inner + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(render_flow(v, style) for v in value) + "]"
+    return render_scalar(value, q or ('"' if style.key_quote else ""), True)
+
+
+def render_value(value: object, indent: int, style: Style, flow: bool = False) -> str:
+    """The text after ``key:`` for a block mapping entry at column ``indent``: `` 5`` for a
+    scalar, a line break and indented lines for a collection."""
+    if isinstance(value, str) and not flow and _literal_ok(value):
+        return " " + literal_block(value, indent + style.step, style.newline)
+    if flow or not isinstance(value, (dict, list, tuple)) or not value:
+        if isinstance(value, (dict, list, tuple)):
+            return " " + render_flow(value, style)
+        return " " + render_scalar(value, style.quote)
+    nl = style.newline
+    if isinstance(value, dict):
+        child = indent + style.step
+        return "".join(f"{nl}{' ' * child}{render_key(k, style)}:{render_value(v, child, style)}" for k, v in value.items())
+    dash = indent + style.sequence_indent
+    return "".join(f"{nl}{' ' * dash}-{_render_item(v, dash, style)}" for v in value)
+
+
+def _render_item(value: object, dash: int, style: Style) -> str:
+    if isinstance(value, dict) and value:
+        child = dash + 2
+        parts = []
+        for i, (k, v) in enumerate(value.items()):
+            lead = " " if i == 0 else f"{style.newline}{' ' * child}"
+            parts.append(f"{lead}{render_key(k, style)}:{render_value(v, child, style)}")
+        return "".join(parts)
+    if isinstance(value, (list, tuple)) and value:
+        return " " + render_flow(value, style)
+    return render_value(value, dash, style)
+
+
+# -- the builder ---------------------------------------------------------------------------
+def own_pair(mapping: MappingNode, key: str) -> tuple[Node, Node] | None:
+    """The last ``key`` entry written in the mapping itself (not one merged from an anchor)."""
+    found = None
+    for key_node, value_node in mapping.value:
+        if isinstance(key_node, ScalarNode) and key_node.value == key and key_node.tag != "tag:yaml.org,2002:merge":
+            found = (key_node, value_node)
+    return found
+
+
+def _is_alias(text: Text, key_node: Node, value_node: Node) -> bool:
+    return text.start(value_node) < text.end(key_node)
+
+
+class FixBuilder:
+    """Collects changes for one fix and turns them into edits on the original text."""
+
+    def __init__(self, source_text: str, title: str, applicability: Applicability = Applicability.SAFE,
+                 scope: Node | None = None, root: Node | None = None) -> None:
+        self.text = text_of(source_text)
+        self.title = title
+        self.applicability = applicability
+        self.scope = scope
+        self.root = root
+        self._style: Style | None = None
+        self.edits: list[Edit] = []
+        self._depth: list[int] = []  # per edit: the indentation of what it inserts
+        self.changes: list[Change] = []
+        self.failed: str | None = None
+
+    @property
+    def style(self) -> Style:
+        if self._style is None:
+            scope = self.scope if self.scope is not None else self.root
+            self._style = detect_style(self.text, scope, self.root) if scope is not None else Style(newline=self.text.newline)
+        return self._style
+
+    def _guard(self, op, *args, **kwargs) -> FixBuilder:
+        if self.failed is None:
+            try:
+                op(*args, **kwargs)
+            except Unfixable as err:
+                self.failed = str(err)
+        return self
+
+    # -- operations ---------------------------------------------------------------------
+    def set(self, mapping: MappingNode, key: str, value: object, *, after: str | None = None,
+            flow: bool | None = None) -> FixBuilder:
+        """Set ``key`` to ``value``: replace the written value, or add the key."""
+        return self._guard(self._set, mapping, key, value, after, flow)
+
+    def delete(self, mapping: MappingNode, key: str) -> FixBuilder:
+        return self._guard(self._delete, mapping, key)
+
+    def rename(self, mapping: MappingNode, key: str, new_key: str) -> FixBuilder:
+        return self._guard(self._rename, mapping, key, new_key)
+
+    def set_item(self, sequence: SequenceNode, index: int, value: str | int) -> FixBuilder:
+        return self._guard(self._set_item, sequence, index, value)
+
+    def build(self) -> Fix | None:
+        if self.failed is not None or not self.changes:
+            return None
+        # Entries inserted at the same offset: the deeper one closes the inner mapping first.
+        order = sorted(range(len(self.edits)), key=lambda i: (self.edits[i].start, self.edits[i].end, -self._depth[i], i))
+        edits = [self.edits[i] for i in order]
+        for a, b in zip(edits, edits[1:]):
+            if b.start < a.end:
+                return None
+        return Fix(self.title, tuple(edits), self.applicability, tuple(self.changes))
+
+    def _edit(self, start: int, end: int, replacement: str, depth: int = 0) -> None:
+        self.edits.append(Edit(start, end, replacement))
+        self._depth.append(depth)
+
+    # -- implementation -----------------------------------------------------------------
+    def _check_mapping(self, mapping: Node) -> None:
+        if not isinstance(mapping, MappingNode):
+            raise Unfixable("the target is not a mapping")
+
+    def _set(self, mapping: MappingNode, key: str, value: object, after: str | None, flow: bool | None) -> None:
+        self._check_mapping(mapping)
+        if isinstance(value, tuple):
+            value = list(value)
+        pair = own_pair(mapping, key)
+        self.changes.append(Change(mapping, key, value))
+        if pair is None:
+            self._insert(mapping, key, value, after, flow)
+            return
+        key_node, value_node = pair
+        if _is_alias(self.text, key_node, value_node):
+            raise Unfixable(f'"{key}" is an alias')
+        text = self.text
+        if mapping.flow_style:
+            rendered = render_flow(value, self.style) if isinstance(value, (dict, list)) else \
+                self._scalar_like(value, value_node, flow=True)
+            self._edit(text.start(value_node), text.end(value_node), rendered)
+            return
+        if not isinstance(value, (dict, list)) and isinstance(value_node, ScalarNode) and value_node.style not in ("|", ">"):
+            self._edit(text.start(value_node), text.end(value_node), self._scalar_like(value, value_node))
+            return
+        if isinstance(value_node, ScalarNode) and value_node.style in ("|", ">") and isinstance(value, str) and "\n" in value:
+            self._edit(text.start(value_node), content_end(text, value_node),
+                   self._block_scalar(value, value_node))
+            return
+        # A collection value: rewrite the whole entry from the key to the end of its value.
+        use_flow = flow if flow is not None else bool(getattr(value_node, "flow_style", False))
+        indent = key_node.start_mark.column
+        start = text.end(key_node)
+        colon = text.text.find(":", start)
+        if colon == -1:
+            raise Unfixable(f'cannot find the ":" after "{key}"')
+        self._edit(colon + 1, content_end(text, value_node), render_value(value, indent, self.style, use_flow))
+
+    def _scalar_like(self, value: object, old: Node, flow: bool = False) -> str:
+        if isinstance(value, str) and isinstance(old, ScalarNode) and old.tag == TAG_STR:
+            quote = old.style if old.style in ('"', "'") else ""
+            if quote == "" and not _plain_ok(value, flow):
+                quote = self.style.quote or '"'
+            return render_scalar(value, quote, flow)
+        return render_scalar(value, self.style.quote, flow)
+
+    def _block_scalar(self, value: str, old: ScalarNode) -> str:
+        text = self.text
+        lines = text.text[text.start(old):text.end(old)].split("\n")
+        header = lines[0].strip()
+        indicator = header[0]
+        content = next((line for line in lines[1:] if line.strip()), None)
+        if content is None or any(c.isdigit() for c in header):
+            raise Unfixable("block scalar with an explicit indentation")
+        indent = len(content) - len(content.lstrip(" "))
+        chomp = "" if value.endswith("\n") and not value.endswith("\n\n") else "-" if not value.endswith("\n") else None
+        if chomp is None or indicator != "|" or any(line != line.rstrip() for line in value.split("\n")):
+            raise Unfixable("value cannot be written as a block scalar")
+        body = value[:-1] if value.endswith("\n") else value
+        nl = self.style.newline
+        return f"|{chomp}" + "".join(f"{nl}{' ' * indent}{line}" if line else nl for line in body.split("\n"))
+
+    def _insert(self, mapping: MappingNode, key: str, value: object, after: str | None, flow: bool | None) -> None:
+        text = self.text
+        style = self.style
+        if mapping.flow_style:
+            rendered = f"{render_scalar(key, style.key_quote, True)}: {render_flow(value, style)}"
+            if not mapping.value:
+                end = text.end(mapping)
+                if text.text[end - 1:end] != "}":
+                    raise Unfixable("unexpected flow mapping text")
+                self._edit(end - 1, end - 1, rendered)
+                return
+            last_key, last_value = mapping.value[-1]
+            if _is_alias(text, last_key, last_value) and last_key.tag != "tag:yaml.org,2002:merge":
+                raise Unfixable("the last entry is an alias")
+            pos = text.end(last_value)
+            if last_key.start_mark.line != mapping.value[0][0].start_mark.line or \
+                    last_key.start_mark.line != mapping.start_mark.line:
+                # One entry per line (pretty-printed JSON): the new one goes on its own line.
+                sep = f",{style.newline}{' ' * last_key.start_mark.column}"
+            else:
+                sep = ", "
+            self._edit(pos, pos, sep + rendered)
+            return
+        if not mapping.value:
+            raise Unfixable("empty block mapping")
+        anchor_pair = own_pair(mapping, after) if after else None
+        ref_key, ref_value = anchor_pair or mapping.value[-1]
+        indent = mapping.value[0][0].start_mark.column
+        if ref_value is not None and _is_alias(text, ref_key, ref_value):
+            # ``key: *alias`` ends on the key's line.
+            end = text.line_end(text.end(ref_key))
+        else:
+            end = text.line_end(content_end(text, ref_value))
+        use_flow = bool(flow) if flow is not None else False
+        rendered = f"{' ' * indent}{render_key(key, style)}:{render_value(value, indent, style, use_flow)}"
+        # The new entry takes whole lines after the reference entry's last line (after its
+        # comment), so deleting that line in the same fix does not collide with it.
+        if end == len(text.text):
+            self._edit(end, end, f"{style.newline}{rendered}", indent)
+        else:
+            after_break = end + (2 if text.text.startswith("\r\n", end) else 1)
+            self._edit(after_break, after_break, f"{rendered}{style.newline}", indent)
+
+    def _delete(self, mapping: MappingNode, key: str) -> None:
+        self._check_mapping(mapping)
+        pair = own_pair(mapping, key)
+        if pair is None:
+            raise Unfixable(f'"{key}" is not written in this mapping')
+        self.changes.append(Change(mapping, key, delete=True))
+        key_node, value_node = pair
+        text = self.text
+        index = next(i for i, p in enumerate(mapping.value) if p[0] is key_node)
+        alias = _is_alias(text, key_node, value_node)
+        value_end = text.end(key_node) if alias else content_end(text, value_node)
+        if alias:
+            # ``key: *name``: the alias token follows the key on its line.
+            value_end = text.line_end(value_end)
+        if mapping.flow_style:
+            if index > 0:
+                start = text.end(mapping.value[index - 1][1]) if not _is_alias(text, *mapping.value[index - 1]) else None
+                if start is None:
+                    raise Unfixable("the previous entry is an alias")
+                self._edit(start, value_end, "")
+            elif len(mapping.value) > 1:
+                self._edit(text.start(key_node), text.start(mapping.value[1][0]), "")
+            else:
+                self._edit(text.start(key_node), value_end, "")
+            return
+        start = text.start(key_node)
+        if text.only_space_before(start):
+            line_end = text.line_end(value_end)
+            stop = line_end + (2 if text.text.startswith("\r\n", line_end) else 1 if line_end < len(text.text) else 0)
+            self._edit(text.line_start(start), stop, "")
+            return
+        # ``- key: value`` on the line of a sequence dash: the next entry moves up to the dash.
+        if index + 1 < len(mapping.value):
+            nxt = mapping.value[index + 1][0]
+            self._edit(start, text.start(nxt), "")
+        else:
+            self._edit(start, text.line_end(value_end), "{}")
+
+    def _rename(self, mapping: MappingNode, key: str, new_key: str) -> None:
+        self._check_mapping(mapping)
+        pair = own_pair(mapping, key)
+        if pair is None:
+            raise Unfixable(f'"{key}" is not written in this mapping')
+        key_node = pair[0]
+        quote = key_node.style if key_node.style in ('"', "'") else ""
+        self.changes.append(Change(mapping, key, rename=new_key))
+        self._edit(self.text.start(key_node), self.text.end(key_node),
+                   render_scalar(new_key, quote, bool(mapping.flow_style)))
+
+    def _set_item(self, sequence: SequenceNode, index: int, value: str | int) -> None:
+        if not isinstance(sequence, SequenceNode) or index >= len(sequence.value):
+            raise Unfixable("no such list item")
+        item = sequence.value[index]
+        if not isinstance(item, ScalarNode):
+            raise Unfixable("the list item is not a scalar")
+        self.changes.append(Change(sequence, index, value))
+        text = self.text
+        if item.style in ("|", ">"):
+            if not isinstance(value, str) or "\n" not in value:
+                raise Unfixable("cannot replace a block scalar with a single line")
+            self._edit(text.start(item), content_end(text, item), self._block_scalar(value, item))
+            return
+        self._edit(text.start(item), text.end(item), self._scalar_like(value, item, bool(sequence.flow_style)))
+

@@ -1,0 +1,360 @@
+"""``--fix``: apply the rules' fixes to the original text, prove them, repeat, write atomically.
+
+Each round lints every input (Service rules need all of them), takes the fixable findings of
+each file, applies the edits of those that do not overlap, and verifies the result: the new
+text must parse, and its data must equal the original data with exactly the fixes' changes
+applied, nothing more. A fix that fails verification is refused with a message and the file
+keeps its previous text. Rounds repeat until no fix applies (fixes may enable each other: a
+new startupProbe makes the liveness delay redundant), at most ``MAX_ROUNDS`` times.
+
+Writing goes through a temporary file in the target's directory (flush, fsync, rename), so a
+crash leaves either the old or the new file, never half of one; the mode is kept, symlinks are
+written through to their target, and read-only files are refused.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+import stat
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from probelint.linter import Linter, LintResult
+from probelint.model import Change, Edit, Finding, InputProblem
+from probelint.settings import Settings
+from probelint.source import STDIN, Source
+from probelint.yamlnode import TAG_NULL, Map, NodeBudgetExceeded, to_python
+
+MAX_ROUNDS = 10
+WALK_BUDGET = 200_000
+
+
+class VerifyError(Exception):
+    """The edited text is not the original plus exactly the intended changes."""
+
+
+# -- applying and verifying ----------------------------------------------------------------
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """Apply non-overlapping edits; insertions at the same offset keep their given order."""
+    ordered = sorted(enumerate(edits), key=lambda item: (item[1].start, item[1].end, item[0]))
+    out: list[str] = []
+    pos = 0
+    for _, edit in ordered:
+        if edit.start < pos:
+            raise ValueError(f"overlapping edits at offset {edit.start}")
+        out.append(text[pos:edit.start])
+        out.append(edit.replacement)
+        pos = edit.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def overlaps(a: Edit, b: Edit) -> bool:
+    if a.start == b.start:
+        return True
+    return max(a.start, b.start) < min(a.end, b.end)
+
+
+def _documents(text: str) -> list[Node]:
+    try:
+        return [node for node in yaml.compose_all(text, Loader=yaml.CSafeLoader)
+                if node is not None and not (isinstance(node, ScalarNode) and node.tag == TAG_NULL)]
+    except (yaml.YAMLError, RecursionError) as err:
+        raise VerifyError(f"does not parse: {str(err).splitlines()[0] if str(err) else err}") from None
+
+
+def _position(node: Node) -> tuple:
+    return (type(node).__name__, node.start_mark.line, node.start_mark.column, node.end_mark.line, node.end_mark.column)
+
+
+def _paths_to(documents: list[Node], target: tuple) -> list[tuple[int, tuple]]:
+    """Every path (document index, keys) that reaches a node at ``target``'s position; more
+    than one means the node is shared through an anchor."""
+    found: list[tuple[int, tuple]] = []
+    budget = WALK_BUDGET
+    for index, root in enumerate(documents):
+        stack: list[tuple[Node, tuple]] = [(root, ())]
+        while stack:
+            node, path = stack.pop()
+            budget -= 1
+            if budget < 0:
+                raise VerifyError("document is too large to verify")
+            if _position(node) == target:
+                found.append((index, path))
+                if len(found) > 1:
+                    return found
+            if isinstance(node, MappingNode):
+                for key, _key_node, value in Map(node).items():
+                    stack.append((value, (*path, key)))
+            elif isinstance(node, SequenceNode):
+                for i, item in enumerate(node.value):
+                    stack.append((item, (*path, i)))
+    return found
+
+
+def _expected_value(value: object) -> object:
+    if isinstance(value, Node):
+        return to_python(value)
+    return value
+
+
+def expected_data(documents: list[Node], changes: Iterable[Change]) -> list[object]:
+    data = [to_python(node) for node in documents]
+    for change in changes:
+        paths = _paths_to(documents, _position(change.target))
+        if not paths:
+            raise VerifyError("the changed value was not found")
+        if len(paths) > 1:
+            raise VerifyError("the changed value is shared through a YAML anchor or merge key")
+        index, path = paths[0]
+        container = data[index]
+        for part in path:
+            container = container[part]
+        if change.delete:
+            if isinstance(container, dict):
+                container.pop(change.key, None)
+            else:
+                del container[change.key]
+        elif change.rename is not None:
+            container[change.rename] = container.pop(change.key)
+        else:
+            container[change.key] = _expected_value(change.value)
+    return data
+
+
+def same(a: object, b: object) -> bool:
+    """Equal values of the same types (``True`` is not ``1``, ``"5"`` is not ``5``)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def verify(original: str, edited: str, changes: Iterable[Change]) -> None:
+    """Raise ``VerifyError`` unless ``edited`` is ``original`` plus exactly ``changes``."""
+    try:
+        before = _documents(original)
+    except VerifyError as err:
+        raise VerifyError(f"the file {err}") from None
+    try:
+        after = _documents(edited)
+    except VerifyError as err:
+        raise VerifyError(f"the fixed text {err}") from None
+    if len(before) != len(after):
+        raise VerifyError(f"the fixed text has {len(after)} documents instead of {len(before)}")
+    try:
+        expected = expected_data(before, changes)
+        actual = [to_python(node) for node in after]
+    except NodeBudgetExceeded as err:
+        raise VerifyError(str(err)) from None
+    for index, (want, got) in enumerate(zip(expected, actual)):
+        if not same(want, got):
+            raise VerifyError(f"document {index + 1} would change beyond the fix")
+
+
+# -- one file, one round -------------------------------------------------------------------
+@dataclass
+class Attempt:
+    text: str
+    applied: list[Finding] = field(default_factory=list)
+    refused: list[tuple[Finding, str]] = field(default_factory=list)
+
+
+def _combine(text: str, findings: list[Finding]) -> tuple[list[Finding], str]:
+    taken: list[Edit] = []
+    chosen: list[Finding] = []
+    for finding in findings:
+        edits = finding.fix.edits
+        if any(overlaps(a, b) for a in edits for b in taken):
+            continue  # another fix changes the same text; the next round sees the result
+        chosen.append(finding)
+        taken.extend(edits)
+    return chosen, apply_edits(text, taken)
+
+
+def fix_text(text: str, findings: list[Finding]) -> Attempt:
+    """Apply as many of the findings' fixes as verify together."""
+    attempt = Attempt(text)
+    chosen, edited = _combine(text, findings)
+    try:
+        verify(text, edited, [c for f in chosen for c in f.fix.changes])
+        attempt.text, attempt.applied = edited, chosen
+        return attempt
+    except VerifyError:
+        pass
+    good = []
+    for finding in chosen:
+        try:
+            verify(text, apply_edits(text, finding.fix.edits), finding.fix.changes)
+            good.append(finding)
+        except VerifyError as err:
+            attempt.refused.append((finding, str(err)))
+    for count in (len(good), 1):
+        subset = good[:count]
+        if not subset:
+            break
+        _, edited = _combine(text, subset)
+        try:
+            verify(text, edited, [c for f in subset for c in f.fix.changes])
+            attempt.text, attempt.applied = edited, subset
+            return attempt
+        except VerifyError:
+            continue
+    return attempt
+
+
+# -- the whole run -------------------------------------------------------------------------
+@dataclass
+class FileState:
+    key: str  # the path as discovered ("-" for stdin)
+    original: Source
+    text: str
+    fixed: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.original.text
+
+
+@dataclass
+class FixRun:
+    result: LintResult
+    files: dict[str, FileState]
+    problems: list[InputProblem] = field(default_factory=list)
+    rounds: int = 0
+
+    @property
+    def fixed(self) -> int:
+        return sum(state.fixed for state in self.files.values())
+
+    def changed(self) -> list[FileState]:
+        return [state for state in self.files.values() if state.changed]
+
+
+def applicable(finding: Finding, unsafe: bool) -> bool:
+    return finding.fixable and finding.fix is not None and (unsafe or finding.fix.safe)
+
+
+def run(paths: tuple[str, ...], settings: Settings, *, unsafe: bool = False, stdin: bytes | None = None,
+        stdin_name: str = "-") -> FixRun:
+    files: dict[str, FileState] = {}
+    refusals: dict[tuple, InputProblem] = {}
+    rounds = 0
+    while True:
+        linter = Linter(settings, keep_sources=True)
+        overrides = {state.key: replace(state.original, text=state.text) for state in files.values() if state.changed}
+        result = linter.lint_paths(paths, stdin=stdin, stdin_name=stdin_name, overrides=overrides)
+        if rounds >= MAX_ROUNDS:
+            break
+        rounds += 1
+        by_path: dict[str, list[Finding]] = {}
+        for finding in result.findings:
+            if applicable(finding, unsafe):
+                by_path.setdefault(finding.location.path, []).append(finding)
+        progressed = False
+        for shown, findings in by_path.items():
+            key, source = linter.sources[shown]
+            state = files.get(shown) or files.setdefault(shown, FileState(key, source, source.text))
+            attempt = fix_text(state.text, findings)
+            for finding, reason in attempt.refused:
+                loc = finding.location
+                refusals.setdefault((loc.path, loc.line, loc.column, finding.code), InputProblem(
+                    loc.path, loc.line, loc.column, f"{finding.code} fix not applied: {reason}", level="warning"))
+            if attempt.applied and attempt.text != state.text:
+                state.text = attempt.text
+                state.fixed += len(attempt.applied)
+                progressed = True
+        if not progressed:
+            break
+    problems = list(refusals.values())
+    if rounds >= MAX_ROUNDS:
+        problems.append(InputProblem(paths[0] if paths else ".", 1, 1,
+                                     f"fixes did not settle after {MAX_ROUNDS} rounds", level="warning"))
+    result.problems.extend(problems)
+    result.problems.sort(key=InputProblem.sort_key)
+    return FixRun(result, files, problems, rounds)
+
+
+# -- output --------------------------------------------------------------------------------
+def unified_diff(state: FileState, shown: str) -> str:
+    before = state.original.text.splitlines(keepends=True)
+    after = state.text.splitlines(keepends=True)
+    lines = difflib.unified_diff(before, after, fromfile=f"a/{shown}", tofile=f"b/{shown}")
+    out = []
+    for line in lines:
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def encoded(source: Source, text: str) -> bytes:
+    """The text in the file's own encoding, with its byte order mark if it had one."""
+    data = text.encode(source.encoding)
+    if source.bom:
+        bom = {"utf-8": b"\xef\xbb\xbf", "utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff",
+               "utf-32-le": b"\xff\xfe\x00\x00", "utf-32-be": b"\x00\x00\xfe\xff"}[source.encoding]
+        data = bom + data
+    return data
+
+
+class WriteError(Exception):
+    pass
+
+
+def write_atomic(path: str, data: bytes, expected: bytes | None = None) -> None:
+    """Replace ``path``'s content (through a symlink, to its target) keeping its mode.
+
+    ``expected`` is the content the fix was computed from: if the file changed meanwhile the
+    write is refused rather than losing the other change.
+    """
+    target = Path(os.path.realpath(path))
+    try:
+        info = target.stat()
+    except OSError as err:
+        raise WriteError(f"cannot read: {err.strerror}") from None
+    if not os.access(target, os.W_OK) or not (info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)):
+        raise WriteError("file is read-only, not fixed")
+    if expected is not None:
+        try:
+            if target.read_bytes() != expected:
+                raise WriteError("file changed while it was being fixed, not written")
+        except OSError as err:
+            raise WriteError(f"cannot read: {err.strerror}") from None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".probelint", dir=target.parent)
+    except OSError as err:
+        raise WriteError(f"cannot create a temporary file beside it: {err.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, stat.S_IMODE(info.st_mode))
+        os.replace(tmp, target)
+    except OSError as err:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise WriteError(f"cannot write: {err.strerror}") from None
+    try:
+        dir_fd = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError:
+        pass
+
+
+def original_bytes(state: FileState) -> bytes | None:
+    if state.key == STDIN:
+        return None
+    return encoded(state.original, state.original.text)
