@@ -105,9 +105,13 @@ def main() -> None:
 @click.option("--no-config", is_flag=True, help="Ignore configuration files.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of each finding.")
+@click.option("--fix", "fix_files", is_flag=True, help="Apply safe fixes, verified by re-parsing, and write the files (stdin: print the fixed text).")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that need an assumption (with --fix or --diff).")
+@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of what --fix would change and write nothing (exit 1 when there is a change).")
 @profile_options
 def check(paths, exclude, stdin_filename, fmt, output, select, extend_select, ignore, fail_on,
-          kube_version, namespace, config_file, no_config, quiet, statistics, **profile_flags) -> None:
+          kube_version, namespace, config_file, no_config, quiet, statistics, fix_files, unsafe_fixes,
+          show_diff, **profile_flags) -> None:
     """Check manifests (files, directories, or '-' for stdin) for probe problems."""
     from probelint.linter import Linter
     from probelint.settings import SelectionError, parse_kube_version
@@ -134,32 +138,87 @@ def check(paths, exclude, stdin_filename, fmt, output, select, extend_select, ig
 
     inputs = paths or (".",)
     stdin = sys.stdin.buffer.read() if "-" in inputs else None
-    result = linter.lint_paths(inputs, stdin=stdin, stdin_name=stdin_filename or "-")
+    stdin_name = stdin_filename or "-"
+    if fix_files and show_diff:
+        raise click.UsageError("--fix and --diff cannot be combined: --diff shows what --fix would write")
+    fixed = None
+    texts = None
+    report_to_stderr = False
+    if fix_files or show_diff:
+        from probelint import fix as fixer
+
+        run = fixer.run(tuple(inputs), settings, unsafe=unsafe_fixes, stdin=stdin, stdin_name=stdin_name,
+                        writable=None if show_diff else fixer.writable_problem)
+        result, texts = run.result, run.texts
+        if show_diff:
+            _print_diffs(run, result, unsafe_fixes)
+        fixed = run.fixed
+        if fix_files:
+            _write_fixes(run, result)
+            if "-" in inputs:
+                # The fixed document goes to stdout; the report to stderr.
+                state = next((s for s in run.files.values() if s.key == "-"), None)
+                sys.stdout.buffer.write(fixer.encoded(state.original, state.text) if state else stdin)
+                sys.stdout.flush()
+                report_to_stderr = not output
+    else:
+        linter.keep_sources = fmt == "json"
+        result = linter.lint_paths(inputs, stdin=stdin, stdin_name=stdin_name)
+        texts = {shown: source.text for shown, (_key, source) in linter.sources.items()}
 
     if fmt == "json":
         from probelint.report import json_report
 
-        report = json_report.render(result)
+        report = json_report.render(result, fixed, texts)
     else:
         from probelint.report import text
 
         colour = output is None and _colour(sys.stdout)
-        report = text.render(result, colour=colour, quiet=quiet, stats=statistics)
+        report = text.render(result, colour=colour, quiet=quiet, stats=statistics, unsafe=unsafe_fixes, fixed=fixed)
         err_colour = _colour(sys.stderr)
         for problem in result.problems:
             click.echo(text.problem_line(problem, err_colour), err=True, color=err_colour)
-    if output:
+    if report_to_stderr:
+        click.echo(report, nl=False, err=True)
+    elif output:
         try:
             Path(output).write_text(report, encoding="utf-8")
         except OSError as err:
             click.echo(f"error: cannot write {output}: {err.strerror}", err=True)
             sys.exit(EXIT_ERROR)
-    else:
+    elif not show_diff:
         click.echo(report, nl=False, color=_colour(sys.stdout))
 
     if result.has_input_errors:
         sys.exit(EXIT_ERROR)
+    if show_diff:
+        sys.exit(EXIT_FINDINGS if run.changed() else EXIT_OK)
     sys.exit(EXIT_FINDINGS if result.failing(settings.fail_on) else EXIT_OK)
+
+
+def _print_diffs(run, result, unsafe: bool) -> None:
+    """``--diff``: the diffs on stdout, one line saying what --fix would do on stderr."""
+    from probelint.fix import unified_diff
+    from probelint.report import text
+
+    for shown, state in sorted(run.files.items()):
+        if state.changed:
+            click.echo(unified_diff(state, shown), nl=False)
+    click.echo(text.fixed_line(run.fixed, result.findings, unsafe, verb="Would fix"), err=True)
+
+
+def _write_fixes(run, result) -> None:
+    """Write every changed file; a file that cannot be written is an input error."""
+    from probelint.fix import WriteError, encoded, original_bytes, write_atomic
+    from probelint.model import InputProblem
+
+    for shown, state in sorted(run.files.items()):
+        if not state.changed or state.key == "-":
+            continue
+        try:
+            write_atomic(state.key, encoded(state.original, state.text), original_bytes(state))
+        except WriteError as err:
+            result.problems.append(InputProblem(shown, 1, 1, f"not fixed: {err}"))
 
 
 @main.command("timing")

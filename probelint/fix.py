@@ -17,7 +17,7 @@ import difflib
 import os
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -230,6 +230,7 @@ class FixRun:
     files: dict[str, FileState]
     problems: list[InputProblem] = field(default_factory=list)
     rounds: int = 0
+    texts: dict[str, str] = field(default_factory=dict)  # final text by shown path
 
     @property
     def fixed(self) -> int:
@@ -243,9 +244,28 @@ def applicable(finding: Finding, unsafe: bool) -> bool:
     return finding.fixable and finding.fix is not None and (unsafe or finding.fix.safe)
 
 
+def writable_problem(path: str) -> str | None:
+    """Why ``path`` cannot be fixed in place, if it cannot."""
+    if path == STDIN:
+        return None
+    target = os.path.realpath(path)
+    try:
+        mode = os.stat(target).st_mode
+    except OSError as err:
+        return f"cannot read: {err.strerror}"
+    if not os.access(target, os.W_OK) or not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        return "file is read-only, not fixed"
+    if not os.access(os.path.dirname(target) or ".", os.W_OK):
+        return "directory is not writable, not fixed"
+    return None
+
+
 def run(paths: tuple[str, ...], settings: Settings, *, unsafe: bool = False, stdin: bytes | None = None,
-        stdin_name: str = "-") -> FixRun:
+        stdin_name: str = "-", writable: Callable[[str], str | None] | None = None) -> FixRun:
+    """Fix to a fixed point in memory; ``writable`` says why a file cannot be written (it is
+    then left alone and reported), for ``--fix``; ``--diff`` passes none."""
     files: dict[str, FileState] = {}
+    skipped: dict[str, InputProblem] = {}
     refusals: dict[tuple, InputProblem] = {}
     rounds = 0
     while True:
@@ -262,6 +282,12 @@ def run(paths: tuple[str, ...], settings: Settings, *, unsafe: bool = False, std
         progressed = False
         for shown, findings in by_path.items():
             key, source = linter.sources[shown]
+            if shown in skipped:
+                continue
+            reason = writable(key) if writable is not None and shown not in files else None
+            if reason:
+                skipped[shown] = InputProblem(shown, 1, 1, reason)
+                continue
             state = files.get(shown) or files.setdefault(shown, FileState(key, source, source.text))
             attempt = fix_text(state.text, findings)
             for finding, reason in attempt.refused:
@@ -274,13 +300,14 @@ def run(paths: tuple[str, ...], settings: Settings, *, unsafe: bool = False, std
                 progressed = True
         if not progressed:
             break
-    problems = list(refusals.values())
+    problems = [*skipped.values(), *refusals.values()]
     if rounds >= MAX_ROUNDS:
         problems.append(InputProblem(paths[0] if paths else ".", 1, 1,
                                      f"fixes did not settle after {MAX_ROUNDS} rounds", level="warning"))
     result.problems.extend(problems)
     result.problems.sort(key=InputProblem.sort_key)
-    return FixRun(result, files, problems, rounds)
+    texts = {shown: source.text for shown, (_key, source) in linter.sources.items()}
+    return FixRun(result, files, problems, rounds, texts)
 
 
 # -- output --------------------------------------------------------------------------------

@@ -111,6 +111,8 @@ class Finding:
     helm_source: str | None = None
     fix: Fix | None = None
     fixable: bool = False
+    # For a document rendered by Helm: the chart values that make the fix (probe fields only).
+    helm_values: str | None = None
 
     def sort_key(self) -> tuple:
         loc = self.location

@@ -85,6 +85,12 @@ class RuleContext:
         workload = self.workload
         assert workload is not None, "rules run with a workload set"
         line, column, end_line, end_column = node_position(at)
+        helm_values = None
+        if fix is not None and workload.doc.helm_source is not None and obj.container is not None:
+            from probelint.helmvalues import values_snippet
+
+            container = next((c for c in workload.containers if c.name == obj.container), None)
+            helm_values = values_snippet(container, fix) if container is not None else None
         return Finding(
             code=self.rule.code,
             name=self.rule.name,
@@ -95,6 +101,7 @@ class RuleContext:
             helm_source=workload.doc.helm_source,
             fix=fix,
             fixable=fix is not None and workload.doc.helm_source is None,
+            helm_values=helm_values,
         )
 
     def fix(self, title: str, *, unsafe: bool = False, scope: Node | None = None) -> FixBuilder:

@@ -28,15 +28,32 @@ def position(finding: Finding) -> str:
     return text
 
 
-def finding_line(finding: Finding, colour: bool = False) -> str:
+def fix_available(finding: Finding, unsafe: bool = False) -> bool:
+    """``--fix`` would apply this finding's fix (with ``--unsafe-fixes`` when ``unsafe``)."""
+    return finding.fixable and finding.fix is not None and (unsafe or finding.fix.safe)
+
+
+def finding_line(finding: Finding, colour: bool = False, unsafe: bool = False) -> str:
     level = f"[{finding.level}]"
     code = finding.code
     where = position(finding)
+    marker = " [*]" if fix_available(finding, unsafe) else ""
     if colour:
         where = click.style(where, bold=True)
         code = click.style(code, fg=LEVEL_COLOURS[finding.level], bold=True)
         level = click.style(level, fg=LEVEL_COLOURS[finding.level])
-    return f"{where}: {code} {level} {finding.message}"
+    return f"{where}: {code} {level}{marker} {finding.message}" + helm_hint(finding)
+
+
+def helm_hint(finding: Finding) -> str:
+    """For a rendered Helm document: where the fix belongs, since rendered output is not edited."""
+    if finding.fix is None or not finding.helm_source:
+        return ""
+    text = f"\n    fix in the chart ({finding.helm_source}), not in rendered output: {finding.fix.title.lower()}"
+    if finding.helm_values:
+        text += "; with the chart's values:\n" + "".join(f"      {line}\n" for line in finding.helm_values.splitlines())
+        text = text.rstrip("\n")
+    return text
 
 
 def problem_line(problem: InputProblem, colour: bool = False) -> str:
@@ -46,7 +63,22 @@ def problem_line(problem: InputProblem, colour: bool = False) -> str:
     return f"{problem.path}:{problem.line}:{problem.column}: {label} {problem.message}"
 
 
-def summary_line(result: LintResult) -> str:
+def fix_counts(findings: list[Finding], unsafe: bool) -> tuple[int, int]:
+    """(fixable now, fixable only with ``--unsafe-fixes``)."""
+    now = sum(1 for f in findings if fix_available(f, unsafe))
+    more = 0 if unsafe else sum(1 for f in findings if fix_available(f, True) and not f.fix.safe)
+    return now, more
+
+
+def fixed_line(fixed: int, remaining: list[Finding], unsafe: bool, verb: str = "Fixed") -> str:
+    _, more = fix_counts(remaining, unsafe)
+    text = f"{verb} {_plural(fixed, 'finding')} ({len(remaining)} remaining"
+    if more:
+        text += f"; {more} more with --unsafe-fixes"
+    return text + ")."
+
+
+def summary_line(result: LintResult, unsafe: bool = False) -> str:
     levels = Counter(f.level for f in result.findings)
     if result.findings:
         parts = [_plural(levels[level], level) if level != "info" else f"{levels[level]} info"
@@ -58,6 +90,11 @@ def summary_line(result: LintResult) -> str:
     errors = sum(1 for p in result.problems if p.level == "error")
     if errors:
         text += f"; {_plural(errors, 'input error')}"
+    now, more = fix_counts(result.findings, unsafe)
+    if now or more:
+        text += "; " + (f"{now} fixable with --fix" if now else "none fixable with --fix")
+        if more:
+            text += f" ({more} more with --unsafe-fixes)"
     return text + "."
 
 
@@ -68,10 +105,14 @@ def statistics(result: LintResult) -> list[str]:
     return [f"{n:>{width}}  {code}  {name} [{level}]" for (code, name, level), n in rows]
 
 
-def render(result: LintResult, *, colour: bool = False, quiet: bool = False, stats: bool = False) -> str:
-    lines = statistics(result) if stats else [finding_line(f, colour) for f in result.findings]
+def render(result: LintResult, *, colour: bool = False, quiet: bool = False, stats: bool = False,
+           unsafe: bool = False, fixed: int | None = None) -> str:
+    """The report; ``fixed`` is the number of findings ``--fix`` fixed (then the last line says so)."""
+    lines = statistics(result) if stats else [finding_line(f, colour, unsafe) for f in result.findings]
     if not quiet:
         if lines:
             lines.append("")
-        lines.append(summary_line(result))
+        lines.append(summary_line(result, unsafe))
+        if fixed is not None:
+            lines.append(fixed_line(fixed, result.findings, unsafe))
     return "\n".join(lines) + "\n" if lines else ""
