@@ -14,6 +14,7 @@ without a fix rather than with a risky one.
 """
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -46,6 +47,7 @@ class Text:
             pos = find("\n", pos + 1)
         self.starts = starts
         self.newline = "\r\n" if "\r\n" in text else "\n"
+        self.styles: dict[tuple, Style] = {}  # by the (scope, root) nodes' positions
 
     def offset(self, mark) -> int:
         if mark.line >= len(self.starts):
@@ -110,9 +112,16 @@ class Style:
 def detect_style(text: Text, scope: Node, root: Node | None = None) -> Style:
     """Quoting as used inside ``scope`` (the container); indentation step and sequence
     indentation as used in ``root`` (the whole object), which has more examples of them."""
-    layout = _scan(text, root if root is not None else scope)
-    quoting = _scan(text, scope) if root is not None and root is not scope else layout
-    return Style(layout.step, layout.sequence_indent, quoting.quote, quoting.key_quote, text.newline)
+    key = (_span(scope), _span(root) if root is not None else None)
+    if key not in text.styles:
+        layout = _scan(text, root if root is not None else scope)
+        quoting = _scan(text, scope) if root is not None and root is not scope else layout
+        text.styles[key] = Style(layout.step, layout.sequence_indent, quoting.quote, quoting.key_quote, text.newline)
+    return text.styles[key]
+
+
+def _span(node: Node) -> tuple[int, int, int, int]:
+    return node.start_mark.line, node.start_mark.column, node.end_mark.line, node.end_mark.column
 
 
 def _scan(text: Text, scope: Node) -> Style:
@@ -133,17 +142,17 @@ def _scan(text: Text, scope: Node) -> Style:
                     step = value.value[0][0].start_mark.column - key.start_mark.column
                     if step > 0 and value.start_mark.line > key.start_mark.line:
                         steps[step] = steps.get(step, 0) + 1
-                if isinstance(value, SequenceNode) and not value.flow_style and value.value and not node.flow_style:
-                    if value.start_mark.line > key.start_mark.line:
-                        indent = value.start_mark.column - key.start_mark.column
-                        if indent >= 0:
-                            seq_indents[indent] = seq_indents.get(indent, 0) + 1
+                if (isinstance(value, SequenceNode) and not value.flow_style and value.value and not node.flow_style
+                        and value.start_mark.line > key.start_mark.line):
+                    indent = value.start_mark.column - key.start_mark.column
+                    if indent >= 0:
+                        seq_indents[indent] = seq_indents.get(indent, 0) + 1
                 stack.append(value)
         elif isinstance(node, SequenceNode):
             stack.extend(node.value)
-        elif isinstance(node, ScalarNode) and node.tag == TAG_STR and node.style in ("", '"', "'", None):
-            if _plain_ok(node.value, flow=False):
-                quotes[node.style or ""] += 1
+        elif (isinstance(node, ScalarNode) and node.tag == TAG_STR and node.style in ("", '"', "'", None)
+              and _plain_ok(node.value, flow=False)):
+            quotes[node.style or ""] += 1
     step = max(steps, key=lambda k: (steps[k], -k)) if steps else 2
     sequence_indent = max(seq_indents, key=lambda k: (seq_indents[k], k)) if seq_indents else step
     quote = max(quotes, key=lambda k: (quotes[k], k == "")) if any(quotes.values()) else ""
@@ -196,7 +205,7 @@ def _literal_ok(value: str) -> bool:
 def literal_block(value: str, indent: int, newline: str) -> str:
     """``|`` (or ``|-`` without a final line break) and the lines at ``indent``."""
     chomp = "" if value.endswith("\n") else "-"
-    body = value[:-1] if value.endswith("\n") else value
+    body = value.removesuffix("\n")
     return f"|{chomp}" + "".join(f"{newline}{' ' * indent}{line}" if line else newline for line in body.split("\n"))
 
 
@@ -311,7 +320,7 @@ class FixBuilder:
         # Entries inserted at the same offset: the deeper one closes the inner mapping first.
         order = sorted(range(len(self.edits)), key=lambda i: (self.edits[i].start, self.edits[i].end, -self._depth[i], i))
         edits = [self.edits[i] for i in order]
-        for a, b in zip(edits, edits[1:]):
+        for a, b in itertools.pairwise(edits):
             if b.start < a.end:
                 return None
         return Fix(self.title, tuple(edits), self.applicability, tuple(self.changes))
@@ -379,7 +388,7 @@ class FixBuilder:
         chomp = "" if value.endswith("\n") and not value.endswith("\n\n") else "-" if not value.endswith("\n") else None
         if chomp is None or indicator != "|" or any(line != line.rstrip() for line in value.split("\n")):
             raise Unfixable("value cannot be written as a block scalar")
-        body = value[:-1] if value.endswith("\n") else value
+        body = value.removesuffix("\n")
         nl = self.style.newline
         return f"|{chomp}" + "".join(f"{nl}{' ' * indent}{line}" if line else nl for line in body.split("\n"))
 
