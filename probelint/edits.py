@@ -264,6 +264,29 @@ def own_pair(mapping: MappingNode, key: str) -> tuple[Node, Node] | None:
     return found
 
 
+def _shared(root: Node, target: Node, budget: int = 100_000) -> bool:
+    """``target`` is reachable from ``root`` by more than one path (an alias or a merge key uses
+    it too), or the document is too large to tell: editing it would change other places."""
+    count = 0
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        budget -= 1
+        if budget < 0:
+            return True
+        if node is target:
+            count += 1
+            if count > 1:
+                return True
+            continue
+        if isinstance(node, MappingNode):
+            for _key, value in node.value:
+                stack.append(value)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+    return count != 1
+
+
 def _is_alias(text: Text, key_node: Node, value_node: Node) -> bool:
     return text.start(value_node) < text.end(key_node)
 
@@ -301,9 +324,10 @@ class FixBuilder:
 
     # -- operations ---------------------------------------------------------------------
     def set(self, mapping: MappingNode, key: str, value: object, *, after: str | None = None,
-            flow: bool | None = None) -> FixBuilder:
-        """Set ``key`` to ``value``: replace the written value, or add the key."""
-        return self._guard(self._set, mapping, key, value, after, flow)
+            before: str | None = None, flow: bool | None = None) -> FixBuilder:
+        """Set ``key`` to ``value``: replace the written value, or add the key (after the
+        ``after`` sibling, before the ``before`` sibling, or else after the last key)."""
+        return self._guard(self._set, mapping, key, value, after, flow, before)
 
     def delete(self, mapping: MappingNode, key: str) -> FixBuilder:
         return self._guard(self._delete, mapping, key)
@@ -316,6 +340,9 @@ class FixBuilder:
 
     def build(self) -> Fix | None:
         if self.failed is not None or not self.changes:
+            return None
+        if self.root is not None and any(_shared(self.root, change.target) for change in self.changes):
+            self.failed = "the value is shared through a YAML anchor or merge key"
             return None
         # Entries inserted at the same offset: the deeper one closes the inner mapping first.
         order = sorted(range(len(self.edits)), key=lambda i: (self.edits[i].start, self.edits[i].end, -self._depth[i], i))
@@ -334,14 +361,15 @@ class FixBuilder:
         if not isinstance(mapping, MappingNode):
             raise Unfixable("the target is not a mapping")
 
-    def _set(self, mapping: MappingNode, key: str, value: object, after: str | None, flow: bool | None) -> None:
+    def _set(self, mapping: MappingNode, key: str, value: object, after: str | None, flow: bool | None,
+             before: str | None = None) -> None:
         self._check_mapping(mapping)
         if isinstance(value, tuple):
             value = list(value)
         pair = own_pair(mapping, key)
         self.changes.append(Change(mapping, key, value))
         if pair is None:
-            self._insert(mapping, key, value, after, flow)
+            self._insert(mapping, key, value, after, flow, before)
             return
         key_node, value_node = pair
         if _is_alias(self.text, key_node, value_node):
@@ -392,7 +420,8 @@ class FixBuilder:
         nl = self.style.newline
         return f"|{chomp}" + "".join(f"{nl}{' ' * indent}{line}" if line else nl for line in body.split("\n"))
 
-    def _insert(self, mapping: MappingNode, key: str, value: object, after: str | None, flow: bool | None) -> None:
+    def _insert(self, mapping: MappingNode, key: str, value: object, after: str | None, flow: bool | None,
+                before: str | None = None) -> None:
         text = self.text
         style = self.style
         if mapping.flow_style:
@@ -417,9 +446,23 @@ class FixBuilder:
             return
         if not mapping.value:
             raise Unfixable("empty block mapping")
+        indent = mapping.value[0][0].start_mark.column
+        following = own_pair(mapping, before) if before else None
+        if following is not None and text.only_space_before(text.start(following[0])):
+            # On its own line just above the sibling (and above the comment lines right over it).
+            use_flow = bool(flow) if flow is not None else False
+            rendered = f"{' ' * indent}{render_key(key, style)}:{render_value(value, indent, style, use_flow)}"
+            at = text.line_start(text.start(following[0]))
+            while at > 0:
+                previous = text.line_start(at - 1)
+                line = text.text[previous:at].strip()
+                if not line.startswith("#") or text.text[previous:at].index("#") != indent:
+                    break
+                at = previous
+            self._edit(at, at, f"{rendered}{style.newline}", indent)
+            return
         anchor_pair = own_pair(mapping, after) if after else None
         ref_key, ref_value = anchor_pair or mapping.value[-1]
-        indent = mapping.value[0][0].start_mark.column
         if ref_value is not None and _is_alias(text, ref_key, ref_value):
             # ``key: *alias`` ends on the key's line.
             end = text.line_end(text.end(ref_key))

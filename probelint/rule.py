@@ -113,7 +113,7 @@ class RuleContext:
         assert workload is not None, "rules run with a workload set"
         return FixBuilder(workload.doc.source.text, title,
                           Applicability.UNSAFE if unsafe else Applicability.SAFE,
-                          scope if scope is not None else workload.root.node, workload.root.node)
+                          scope if scope is not None else workload.root.node, workload.doc.node)
 
     def probe_fix(self, probe: Probe, title: str, values: Mapping[str, object], *, unsafe: bool = False) -> Fix | None:
         """A fix that sets fields of one probe (``None`` deletes the field)."""

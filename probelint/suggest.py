@@ -176,7 +176,10 @@ def suggest(inputs: Inputs, endpoint: Endpoint) -> Suggestion:
     assumptions = _check(inputs, endpoint)
     warnings: list[str] = []
     p99 = inputs.p99
-    tail = lambda t: timing.tail_probability(t, p99, inputs.p50, inputs.p999)  # noqa: E731
+
+    def tail(timeout: float) -> float:
+        return timing.tail_probability(timeout, p99, inputs.p50, inputs.p999)
+
     stall = inputs.stall_max if inputs.stall_max is not None else DEFAULT_STALL
     delta = inputs.propagation
 

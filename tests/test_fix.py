@@ -30,7 +30,8 @@ def build(text: str, ops) -> str:
     root = yaml.compose(text, Loader=yaml.CSafeLoader)
     builder = FixBuilder(text, "test", scope=root, root=root)
     for method, path, *args in ops:
-        getattr(builder, method)(node_at(root, *path), *args)
+        options = args.pop() if method == "set" and len(args) == 3 else {}  # (key, value, {keyword: ...})
+        getattr(builder, method)(node_at(root, *path), *args, **options)
     built = builder.build()
     assert built is not None, builder.failed
     edited = fix.apply_edits(text, built.edits)
@@ -105,6 +106,11 @@ CASES = [
         "c: [sh, -c, timeout 2 x]\n",
         id="flow-sequence-item"),
     pytest.param(
+        "spec:\n  selector: {}\n  # the pods\n  template:\n    x: 1\n",
+        [("set", ("spec",), "progressDeadlineSeconds", 700, {"before": "template"})],
+        "spec:\n  selector: {}\n  progressDeadlineSeconds: 700\n  # the pods\n  template:\n    x: 1\n",
+        id="insert-before-sibling-and-its-comment"),
+    pytest.param(
         "p:\n  tiemout: 1\n",
         [("rename", ("p",), "tiemout", "timeout")],
         "p:\n  timeout: 1\n",
@@ -115,6 +121,13 @@ CASES = [
 @pytest.mark.parametrize(("text", "ops", "expected"), CASES)
 def test_builder_edits(text: str, ops, expected: str) -> None:
     assert build(text, ops) == expected
+
+
+def test_values_shared_through_an_anchor_get_no_fix() -> None:
+    text = "a: &p {x: 1}\nb: *p\nc:\n  <<: *p\n"
+    root = yaml.compose(text, Loader=yaml.CSafeLoader)
+    builder = FixBuilder(text, "t", scope=root, root=root).set(node_at(root, "a"), "x", 2)
+    assert builder.build() is None and "shared" in builder.failed
 
 
 def test_alias_values_are_not_edited() -> None:
@@ -287,8 +300,8 @@ spec:
 def test_helm_rendered_documents_are_not_edited_but_say_what_to_change() -> None:
     result = CliRunner().invoke(main, [*ARGS, "-"], input=HELM)
     assert "[*]" not in result.output
-    assert ("    fix in the chart (shop/templates/deployment.yaml), not in rendered output: set failurethreshold to 3; "
-            "with the chart's values:\n      livenessProbe:\n        failureThreshold: 3\n") in result.output
+    assert ("    fix in the chart, not in rendered output: Set failureThreshold to 3 (template shop/templates/deployment.yaml); "
+            "in the chart's values:\n      livenessProbe:\n        failureThreshold: 3\n") in result.output
     fixed = CliRunner().invoke(main, [*ARGS, "--fix", "-"], input=HELM)
     assert fixed.stdout == HELM
 
