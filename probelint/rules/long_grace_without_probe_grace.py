@@ -68,10 +68,14 @@ spec:
 The proposed value uses the profile's `drain` (`--drain`, `probelint.io/drain`, default 10 s).
 
 ## Fix safety
-Safe: set the probe's `terminationGracePeriodSeconds` to `min(G, max(10, drain + 5))` (15 s with
-the default drain), raised to `H + drain + 5` when the container's preStop hook takes `H` seconds
-or more, so that the hook does not use up the probe's grace period. Planned shutdowns keep the
-pod's long grace period; only kills by the probe get the short one.
+Safe. The fix adds `terminationGracePeriodSeconds` as the last field of the
+liveness or startup probe, set to `min(G, max(10, drain + 5))` (15 s with the default drain),
+raised to `H + drain + 5` when the container's preStop hook takes `H` seconds or more (so that
+the hook does not use up the probe's grace period, which PL501 would report) and capped at the
+pod's grace period. The figure comes from the manifest and the profile's drain time. Planned
+shutdowns keep the pod's long grace period; only kills by the probe get the short one. No
+fix is offered for a probe mapping that a YAML alias also uses elsewhere (`readinessProbe:
+*probe`, where the field is forbidden): it is left for a manual change.
 
 ## References
 - https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#probe-level-terminationgraceperiodseconds
@@ -84,8 +88,8 @@ import math
 from collections.abc import Iterator
 
 from probelint.lifecycle import format_seconds, prestop_duration
-from probelint.model import Finding
-from probelint.probes import is_int
+from probelint.model import Finding, Fix
+from probelint.probes import Probe, is_int
 from probelint.rule import Rule, RuleContext
 from probelint.workloads import Container
 
@@ -134,8 +138,15 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
             f"terminationGracePeriodSeconds {proposed} ({how}) on the probe keeps the long grace "
             f"for planned shutdowns only",
             field="terminationGracePeriodSeconds",
-            fixable=True,
+            fix=_probe_grace_fix(ctx, probe, proposed),
         )
+
+
+def _probe_grace_fix(ctx: RuleContext, probe: Probe, seconds: int) -> Fix | None:
+    """Add the field to the probe (no fix when the probe mapping is also used elsewhere through
+    a YAML alias, e.g. as a readinessProbe, where the field is forbidden)."""
+    return ctx.probe_fix(probe, f"Set {probe.key}.terminationGracePeriodSeconds to {seconds}",
+                         {"terminationGracePeriodSeconds": seconds})
 
 
 def _duration(seconds: int) -> str:

@@ -91,13 +91,19 @@ sleep action and an exec `sleep`. The drain time (`--drain`, `probelint.io/drain
 decides whether the grace period must grow with the hook.
 
 ## Fix safety
-Adds a 5 s preStop sleep to the container the Service targets (the one declaring the Service's
-`targetPort`, else the first container). On Kubernetes 1.30 or later this is the sleep action
-(`lifecycle.preStop.sleep.seconds: 5`) and safe. Before 1.30 it is an exec `["sleep", "5"]`,
-which is unsafe: it needs a `sleep` binary in the image (distroless and scratch images have
-none, and no fix is offered for images named `distroless`). When the grace period minus 5 s
-would be shorter than the drain time, the fix also raises `terminationGracePeriodSeconds` to
-`5 + drain + 5` so that PL501 stays satisfied.
+Unsafe. The fix adds a 5 s preStop sleep to the container the Service targets (the one
+declaring the Service's `targetPort`, else the first container): on Kubernetes 1.30 or later
+the sleep action (`lifecycle.preStop.sleep.seconds: 5`), before 1.30 an exec
+`["sleep", "5"]`. It goes into the container's `lifecycle` when one is written (next to a
+`postStart` hook), else a new `lifecycle` is added as the container's last field. When the
+grace period minus 5 s would be shorter than the drain time, the same fix also sets the pod's
+`terminationGracePeriodSeconds` to `5 + drain + 5`, so that PL501 stays satisfied.
+
+It is unsafe because it rests on assumptions the manifest cannot confirm: that the
+application stops serving on SIGTERM and so needs the delay (one that keeps serving does not,
+and every shutdown becomes 5 s longer), and for the exec form that the image has a `sleep`
+binary. No fix is offered for the exec form in images named `distroless`, which have none,
+nor when the container's `lifecycle` is shared through a YAML anchor or merge key.
 
 ## References
 - https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination
@@ -111,12 +117,17 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
+from yaml.nodes import MappingNode, ScalarNode
+
+from probelint.edits import own_pair
 from probelint.lifecycle import has_prestop
-from probelint.model import Finding
+from probelint.model import Finding, Fix
 from probelint.probes import is_int
 from probelint.rule import Rule, RuleContext
 from probelint.services import Service, monitoring_only
+from probelint.termination_fixes import set_pod_grace
 from probelint.workloads import Container, Workload
+from probelint.yamlnode import TAG_NULL
 
 RULE = Rule(
     code="PL503",
@@ -145,32 +156,68 @@ def check(ctx: RuleContext, workload: Workload) -> Iterator[Finding]:
     names = list(dict.fromkeys(s.name for s in services))
     target = _serving_container(regular, services)
     who = f'{"native sidecar" if target.role == "sidecar" else "container"} "{target.name}"'
-    if ctx.kube_version >= SLEEP_ACTION_VERSION:
+    sleep_action = ctx.kube_version >= SLEEP_ACTION_VERSION
+    if sleep_action:
         fix = f"add lifecycle.preStop.sleep.seconds: {SLEEP_SECONDS} to {who} (the sleep action, Kubernetes 1.30 or later)"
-        fixable = True
+        hook = {"sleep": {"seconds": SLEEP_SECONDS}}
+        title = f"Add a {SLEEP_SECONDS}s preStop sleep action to {who}"
     else:
         version = ".".join(map(str, ctx.kube_version))
         fix = (f'add an exec preStop ["sleep", "{SLEEP_SECONDS}"] to {who} (the sleep action needs '
                f"Kubernetes 1.30 and the target is {version}; the image needs a sleep binary)")
-        fixable = "distroless" not in (target.image or "")
+        hook = {"exec": {"command": ["sleep", str(SLEEP_SECONDS)]}}
+        title = f'Add an exec preStop ["sleep", "{SLEEP_SECONDS}"] to {who}'
+    grace_needed: int | None = None
     raw_grace = workload.pod_spec.scalar("terminationGracePeriodSeconds")
     if raw_grace is None or is_int(raw_grace):
         grace = workload.termination_grace
         drain = ctx.profile.value("drain")
         if grace - SLEEP_SECONDS < drain.seconds:
-            needed = math.ceil(round(SLEEP_SECONDS + drain.seconds + FIX_MARGIN, 9))
-            fix += (f", and raise terminationGracePeriodSeconds from {grace} to {needed} "
+            grace_needed = math.ceil(round(SLEEP_SECONDS + drain.seconds + FIX_MARGIN, 9))
+            fix += (f", and raise terminationGracePeriodSeconds from {grace} to {grace_needed} "
                     f"({SLEEP_SECONDS} + {drain.describe('drain')} + {FIX_MARGIN}) to keep the drain time")
+            title += f" and set terminationGracePeriodSeconds to {grace_needed}"
     noun = "Service" if len(names) == 1 else "Services"
     verb = "routes" if len(names) == 1 else "route"
     quoted = ", ".join(f'"{name}"' for name in names)
+    offered = sleep_action or "distroless" not in (target.image or "")  # distroless images have no sleep
     yield ctx.container_finding(
         target,
         f"{noun} {quoted} {verb} traffic to this pod and no container has a preStop hook: on deletion "
         f"SIGTERM arrives while the endpoint is still being removed from proxies and load balancers, "
         f"so requests keep reaching a process that is shutting down; {fix}",
-        fixable=fixable,
+        fix=_prestop_fix(ctx, workload, target, title, hook, grace_needed) if offered else None,
     )
+
+
+def _prestop_fix(ctx: RuleContext, workload: Workload, container: Container, title: str,
+                 hook: dict, grace: int | None) -> Fix | None:
+    """Add ``lifecycle.preStop`` (into an existing ``lifecycle`` that has only ``postStart``),
+    and the longer grace period that keeps PL501 satisfied.
+
+    Unsafe: the delay is only needed by an application that stops serving on SIGTERM, and the
+    exec form needs a ``sleep`` binary in the image. A ``lifecycle`` (or container, or pod
+    spec) that a YAML anchor or merge key shares with another place is left alone: the hook
+    would be added to both.
+    """
+    builder = ctx.fix(title, unsafe=True, scope=container.node)
+    pair = own_pair(container.node, "lifecycle")
+    if pair is None:
+        if "lifecycle" in container.map:
+            return None  # merged from an anchor: shared with another mapping
+        target = container.node
+        builder.set(target, "lifecycle", {"preStop": hook})
+    elif isinstance(pair[1], MappingNode):
+        target = pair[1]
+        builder.set(target, "preStop", hook)
+    elif isinstance(pair[1], ScalarNode) and pair[1].tag == TAG_NULL:
+        target = container.node
+        builder.set(target, "lifecycle", {"preStop": hook})
+    else:
+        return None  # a template expression or a malformed value
+    if grace is not None:
+        set_pod_grace(builder, workload.pod_spec.node, grace)
+    return builder.build()
 
 
 def _serving_container(regular: list[Container], services: list[Service]) -> Container:

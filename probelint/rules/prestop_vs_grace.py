@@ -77,10 +77,22 @@ spec:
 None. The drain time is a profile figure (`--drain`, `probelint.io/drain`), 10 s by default.
 
 ## Fix safety
-Safe for the pod's grace period: set `terminationGracePeriodSeconds` to `H + drain + 5`, which
-only lengthens the time Kubernetes waits for the pod to exit. No automatic fix when a probe's
-own grace period is too short: the message proposes a value, but a longer probe grace also
-delays the kill of a wedged container, which is a trade-off to make by hand.
+Safe, and offered for every finding whose hook has a finite duration `H`:
+
+* when the hook uses up the pod's grace period or leaves less than the drain time, the fix sets
+  the pod's `terminationGracePeriodSeconds` to `H + drain + 5` (replacing the written value, or
+  adding the field just above `initContainers`/`containers`, or at the end of the pod spec
+  when they come first);
+* when a liveness or startup probe's own `terminationGracePeriodSeconds` is `≤ H`, the fix sets
+  that field to `H + drain + 5`.
+
+Both only lengthen how long the kubelet waits between the hook's end and SIGKILL, by a figure
+computed from the manifest and the profile's drain time; nothing about what the application
+does changes. On a probe, this delays the kill of a wedged container by about the drain time
+after the hook, no more. When several containers' hooks are too long, each fix raises the
+pod's grace period and the next round checks the others against the new value. No fix for a
+hook that sleeps forever: no grace period fits it, the hook itself needs a duration; nor for
+a pod spec or probe that a YAML anchor shares with another place.
 
 ## References
 - https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination
@@ -96,11 +108,12 @@ import math
 from collections.abc import Iterator
 
 from probelint.lifecycle import PreStop, format_seconds, prestop_duration
-from probelint.model import Finding
-from probelint.probes import is_int
+from probelint.model import Finding, Fix
+from probelint.probes import Probe, is_int
 from probelint.rule import Rule, RuleContext
+from probelint.termination_fixes import set_pod_grace
 from probelint.timing import KUBELET_MINIMUM_GRACE, shutdown_time_after_prestop
-from probelint.workloads import Workload
+from probelint.workloads import Container, Workload
 
 RULE = Rule(
     code="PL501",
@@ -129,6 +142,7 @@ def check(ctx: RuleContext, workload: Workload) -> Iterator[Finding]:
         proposed = _proposed(hook.seconds, drain.seconds)
         fix_text = (f"terminationGracePeriodSeconds {proposed} ({format_seconds(hook.seconds)} + "
                     f"{drain.describe('drain')} + {FIX_MARGIN}) leaves it the drain time")
+        known = not math.isinf(hook.seconds)  # an endless sleep has no grace period that fits it
         if hook.seconds >= grace:
             rejected = (" and the API server rejects a sleep action longer than the grace period"
                         if hook.action == "sleep" and hook.seconds > grace else "")
@@ -139,7 +153,7 @@ def check(ctx: RuleContext, workload: Workload) -> Iterator[Finding]:
                 f"minimum left before SIGKILL{rejected}; " + _fix_clause(hook, fix_text),
                 obj=obj,
                 level="error",
-                fixable=not math.isinf(hook.seconds),
+                fix=_pod_grace_fix(ctx, workload, container, proposed) if known else None,
             )
         elif grace - hook.seconds < drain.seconds:
             left = shutdown_time_after_prestop(grace, hook.seconds)
@@ -150,7 +164,7 @@ def check(ctx: RuleContext, workload: Workload) -> Iterator[Finding]:
                 f"flight are cut off; {fix_text}",
                 obj=obj,
                 level="warning",
-                fixable=True,
+                fix=_pod_grace_fix(ctx, workload, container, proposed),
             )
         for kind in ("liveness", "startup"):
             probe = container.probes.get(kind)
@@ -165,7 +179,19 @@ def check(ctx: RuleContext, workload: Workload) -> Iterator[Finding]:
                 + _fix_clause(hook, fix_text.replace(" leaves it", " on the probe leaves it")),
                 field="terminationGracePeriodSeconds",
                 level="warning",
+                fix=_probe_grace_fix(ctx, workload, probe, proposed) if known else None,
             )
+
+
+def _pod_grace_fix(ctx: RuleContext, workload: Workload, container: Container, seconds: int) -> Fix | None:
+    """Set the pod's grace period, written where the file keeps its pod-level settings."""
+    builder = ctx.fix(f"Set terminationGracePeriodSeconds to {seconds}", scope=container.node)
+    return set_pod_grace(builder, workload.pod_spec.node, seconds).build()
+
+
+def _probe_grace_fix(ctx: RuleContext, workload: Workload, probe: Probe, seconds: int) -> Fix | None:
+    return ctx.probe_fix(probe, f"Set {probe.key}.terminationGracePeriodSeconds to {seconds}",
+                         {"terminationGracePeriodSeconds": seconds})
 
 
 def _proposed(prestop: float, drain: float) -> int:

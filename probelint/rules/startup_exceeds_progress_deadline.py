@@ -69,8 +69,12 @@ spec:
 None.
 
 ## Fix safety
-Safe: set `progressDeadlineSeconds` to the startup allowance plus 120 s, rounded up. A later
-deadline only delays the report of a rollout that really is stuck.
+Safe. The fix sets the Deployment's `progressDeadlineSeconds` to the startup
+allowance plus 120 s, rounded up (replacing the written value, or adding the field just above
+`template`, or at the end of the Deployment spec when `template` comes first). The figure
+comes from the probes in the manifest, and a later deadline only delays the report of a
+rollout that really is stuck. No fix when the Deployment spec is shared with another object
+through a YAML anchor.
 
 ## References
 - https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#progress-deadline-seconds
@@ -82,11 +86,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from probelint.model import Finding
+from probelint.model import Finding, Fix
 from probelint.probes import Probe, is_int
 from probelint.rule import Rule, RuleContext
+from probelint.termination_fixes import set_progress_deadline
 from probelint.timing import startup_kill_window
 from probelint.workloads import Workload
+from probelint.yamlnode import Map
 
 RULE = Rule(
     code="PL504",
@@ -140,8 +146,14 @@ def check(ctx: RuleContext, workload: Workload) -> Iterator[Finding]:
         f"is marked ProgressDeadlineExceeded while its pods are still starting; progressDeadlineSeconds "
         f"{proposed} ({allowance} + {FIX_MARGIN}) covers it",
         obj=workload.ref(),
-        fixable=True,
+        fix=_deadline_fix(ctx, workload, spec, proposed),
     )
+
+
+def _deadline_fix(ctx: RuleContext, workload: Workload, spec: Map | None, seconds: int) -> Fix | None:
+    if spec is None:
+        return None
+    return set_progress_deadline(ctx.fix(f"Set progressDeadlineSeconds to {seconds}"), spec.node, seconds).build()
 
 
 def _istio_proxy_startup(probe: Probe) -> bool:
