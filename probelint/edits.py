@@ -335,6 +335,18 @@ class FixBuilder:
     def rename(self, mapping: MappingNode, key: str, new_key: str) -> FixBuilder:
         return self._guard(self._rename, mapping, key, new_key)
 
+    def append(self, sequence: SequenceNode, value: object) -> FixBuilder:
+        """Add an item at the end of a list, in the list's own style; the other items and their
+        comments stay as they are."""
+        return self._guard(self._append, sequence, value)
+
+    def add_item(self, mapping: MappingNode, key: str, item: object, **placement) -> FixBuilder:
+        """Append ``item`` to the list ``key`` of ``mapping``, or start the list."""
+        pair = own_pair(mapping, key) if isinstance(mapping, MappingNode) else None
+        if pair is None:
+            return self.set(mapping, key, [item], **placement)
+        return self.append(pair[1], item)
+
     def set_item(self, sequence: SequenceNode, index: int, value: str | int) -> FixBuilder:
         return self._guard(self._set_item, sequence, index, value)
 
@@ -526,6 +538,41 @@ class FixBuilder:
         self.changes.append(Change(mapping, key, rename=new_key))
         self._edit(self.text.start(key_node), self.text.end(key_node),
                    render_scalar(new_key, quote, bool(mapping.flow_style)))
+
+    def _append(self, sequence: SequenceNode, value: object) -> None:
+        if not isinstance(sequence, SequenceNode):
+            raise Unfixable("the target is not a list")
+        text = self.text
+        style = self.style
+        self.changes.append(Change(sequence, len(sequence.value), value))
+        if sequence.flow_style:
+            rendered = render_flow(value, style)
+            end = text.end(sequence)
+            if not sequence.value:
+                if text.text[end - 1:end] != "]":
+                    raise Unfixable("unexpected flow sequence text")
+                self._edit(end - 1, end - 1, rendered)
+                return
+            last = sequence.value[-1]
+            if last.start_mark.line != sequence.start_mark.line:
+                sep = f",{style.newline}{' ' * last.start_mark.column}"
+            else:
+                sep = ", "
+            self._edit(text.end(last), text.end(last), sep + rendered)
+            return
+        last = sequence.value[-1]
+        line_start = text.line_start(text.start(last))
+        dash = text.text.rfind("-", line_start, text.start(last))
+        if dash == -1 or text.text[line_start:dash].strip(" "):
+            raise Unfixable("the last item does not start its own line")
+        column = dash - line_start
+        end = text.line_end(content_end(text, last))
+        rendered = f"{' ' * column}-{_render_item(value, column, style)}"
+        if end == len(text.text):
+            self._edit(end, end, f"{style.newline}{rendered}", column)
+        else:
+            after_break = end + (2 if text.text.startswith("\r\n", end) else 1)
+            self._edit(after_break, after_break, f"{rendered}{style.newline}", column)
 
     def _set_item(self, sequence: SequenceNode, index: int, value: str | int) -> None:
         if not isinstance(sequence, SequenceNode) or index >= len(sequence.value):

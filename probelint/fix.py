@@ -122,6 +122,8 @@ def expected_data(documents: list[Node], changes: Iterable[Change]) -> list[obje
                 del container[change.key]
         elif change.rename is not None:
             container[change.rename] = container.pop(change.key)
+        elif isinstance(container, list) and change.key == len(container):
+            container.append(_expected_value(change.value))
         else:
             container[change.key] = _expected_value(change.value)
     return data

@@ -111,6 +111,17 @@ CASES = [
         "spec:\n  selector: {}\n  progressDeadlineSeconds: 700\n  # the pods\n  template:\n    x: 1\n",
         id="insert-before-sibling-and-its-comment"),
     pytest.param(
+        "ports:\n  - {name: http, containerPort: 8080}  # public\n  - name: admin   # internal\n    containerPort: 9090\nnext: 1\n",
+        [("append", ("ports",), {"containerPort": 9000})],
+        "ports:\n  - {name: http, containerPort: 8080}  # public\n  - name: admin   # internal\n    containerPort: 9090\n"
+        "  - containerPort: 9000\nnext: 1\n",
+        id="append-block-list"),
+    pytest.param(
+        "h: [{name: a, value: b}]  # c\n",
+        [("append", ("h",), {"name": "Host", "value": "x.example"})],
+        "h: [{name: a, value: b}, {name: Host, value: x.example}]  # c\n",
+        id="append-flow-list"),
+    pytest.param(
         "p:\n  tiemout: 1\n",
         [("rename", ("p",), "tiemout", "timeout")],
         "p:\n  timeout: 1\n",

@@ -75,11 +75,13 @@ spec:
 None. Sub-case (b) uses `--kube-version`.
 
 ## Fix safety
-Sometimes available, and safe when it is: (a) replaces a port name with the `containerPort`
-of the same container's port of that name (or a quoted number with the number). (b) needs a
-newer cluster or a different handler. (c) needs a plaintext health port, or an exec probe
-running `grpc_health_probe -tls` if the image ships it; neither can be derived from the
-manifest.
+Sometimes available, and safe when it is. (a) replaces a port name with the `containerPort`
+of the same container's port of that name, or a quoted number with the number: the API
+server rejects anything but an integer in `grpc.port`, and the number is the one the
+manifest already gives that name, so the probe checks the port that was written. No fix
+when the name is not a port of the container. (b) needs a newer cluster or a different
+handler. (c) needs a plaintext health port, or an exec probe running
+`grpc_health_probe -tls` if the image ships it; neither can be derived from the manifest.
 
 ## References
 - https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#define-a-grpc-liveness-probe
@@ -93,7 +95,7 @@ from collections.abc import Iterator
 
 from yaml.nodes import ScalarNode
 
-from probelint.model import Finding
+from probelint.model import Finding, Fix
 from probelint.probes import Probe, is_int
 from probelint.rule import Rule, RuleContext
 from probelint.workloads import Container, Port
@@ -174,7 +176,7 @@ def _named(ctx: RuleContext, probe: Probe, container: Container, value: str, nod
             "without quotes)",
             at=node,
             level="error",
-            fixable=True,
+            fix=_set_port(ctx, probe, container, int(value)),
         )
         return
     number = container.port_by_name(value)
@@ -188,11 +190,16 @@ def _named(ctx: RuleContext, probe: Probe, container: Container, value: str, nod
         + resolution,
         at=node,
         level="error",
-        fixable=number is not None,
+        fix=_set_port(ctx, probe, container, number) if number is not None else None,
     )
     port = next((p for p in container.ports if p.name == value and p.number is not None), None)
     if port is not None:
         yield from _tls(ctx, probe, port, port.number, node)
+
+
+def _set_port(ctx: RuleContext, probe: Probe, container: Container, number: int) -> Fix | None:
+    builder = ctx.fix(f"Set grpc.port to {number}", scope=container.node)
+    return builder.set(probe.map.get("grpc"), "port", number).build()
 
 
 def _tls(ctx: RuleContext, probe: Probe, port: Port, number: int, node) -> Iterator[Finding]:

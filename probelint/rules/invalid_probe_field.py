@@ -86,10 +86,12 @@ spec:
 None.
 
 ## Fix safety
-Only (g) is fixable: the explicit 0 is replaced by the value the API server stores anyway
-(the default), so behaviour does not change; set the value you actually meant if it differs.
-The other cases need a decision (which port, which scheme, which command) and have no
-automatic fix.
+Only (g) is fixable, and the fix is safe: the key written as 0 is removed. API defaulting
+stores the same value for an absent key and for 0, so the object the cluster runs does not
+change; the key is removed rather than set to the default so that the probe still reads as
+"default" to every other check, exactly as before. If 0 was meant as something else
+("disabled", "no limit"), set the value you meant instead. The other cases need a decision
+(which port, which scheme, which command) and have no automatic fix.
 
 ## References
 - Kubernetes API validation, `validateProbe`, `ValidatePortNumOrName`,
@@ -172,12 +174,16 @@ def _timing(ctx: RuleContext, probe: Probe) -> Iterator[Finding]:
                 field=name,
             )
         elif value == 0 and name in ZERO_MEANS_DEFAULT:
+            # Remove rather than write the default: 0 and absent are the same stored value, and
+            # every rule reads both as "default", so nothing but the misleading text changes.
+            fix = ctx.probe_fix(probe, f"Remove {name}: 0", {name: None})
             yield ctx.probe_finding(
                 probe,
-                f"{name} is 0, which API defaulting replaces with {DEFAULTS[name]}; 0 does not disable anything",
+                f"{name} is 0, which API defaulting replaces with {DEFAULTS[name]}; 0 does not disable anything "
+                "(remove it, or set the value you meant)",
                 field=name,
                 level="info",
-                fixable=True,
+                fix=fix,
             )
     grace = probe.raw.get("terminationGracePeriodSeconds")
     if probe.type != "readiness" and is_int(grace) and grace <= 0:

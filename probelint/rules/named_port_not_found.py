@@ -52,10 +52,20 @@ spec:
 None.
 
 ## Fix safety
-Sometimes available, and safe when it is: if a port of the same container matches the name
-case-insensitively or by the obvious alias (`http` and `web`), the probe uses that name; if
-the container declares exactly one (TCP) port and no other container declares the name, the
-probe uses its number. Otherwise add a `ports` entry with the right `containerPort` by hand.
+Sometimes available; the probe's `port` is replaced by what the message proposes:
+
+- a port of the same container whose name differs only in case (`Http` for `http`): its
+  name. Safe: the manifest names that port, only the spelling differs;
+- a port of the same container with the obvious alias (`http` for `web` and back): its
+  name. Unsafe: the alias comes from a table, not from the manifest;
+- when the container declares exactly one (TCP) port and no other container declares the
+  name: its number. Unsafe: it assumes the probe meant the container's only declared port
+  and not an undeclared health port.
+
+Every fix turns a probe that never ran into one that does. A liveness probe that starts
+running against the wrong port or path restarts the container, which is why the two
+guesses need `--unsafe-fixes`. Otherwise add a `ports` entry with the right
+`containerPort` by hand.
 
 ## References
 - Kubernetes kubelet, `findPortByName` / `ResolveContainerPort` (`pkg/probe/util.go`) and the
@@ -122,11 +132,19 @@ def _finding(ctx: RuleContext, probe: Probe, handler: str, name: str, node, cont
     )
     # A name declared by another container makes the single-port guess ambiguous; the
     # case-insensitive and alias matches within this container still apply.
-    suggestion = _replacement(name, container.ports, single_port=elsewhere is None)
+    replacement = _replacement(name, container.ports, single_port=elsewhere is None)
     other = ""
     if elsewhere is not None:
         other = f'; "{name}" is a port of container "{elsewhere.name}", but a probe only sees its own container\'s ports'
-    hint = f"; use {suggestion}" if suggestion else ""
+    fix = None
+    hint = ""
+    if replacement is not None:
+        value, how = replacement
+        shown = f'port "{value}"' if isinstance(value, str) else f"port {value}"
+        hint = f"; use {shown}"
+        handler_node = probe.map.get(handler)
+        builder = ctx.fix(f"Use {shown}", unsafe=how != "case", scope=container.node)
+        fix = builder.set(handler_node, "port", value).build()
     if port_name_problems(name):
         # Not a valid port name at all: the API server rejects it first (PL003), so the
         # kubelet's behaviour is moot; the finding still carries the matching name.
@@ -137,7 +155,7 @@ def _finding(ctx: RuleContext, probe: Probe, handler: str, name: str, node, cont
         probe,
         f'{handler}.port "{name}" is not the name of any port of this container ({have}){other}{consequence}{hint}',
         at=node,
-        fixable=suggestion is not None,
+        fix=fix,
     )
 
 
@@ -149,17 +167,20 @@ def _describe(port: Port) -> str:
     return f"unnamed port {port.number}"
 
 
-def _replacement(name: str, ports: list[Port], single_port: bool = True) -> str | None:
-    """The fix the catalogue allows: a case-insensitive or alias match, else the only port's number."""
+def _replacement(name: str, ports: list[Port], single_port: bool = True) -> tuple[str | int, str] | None:
+    """The port the catalogue allows instead, and how it was found: ``case`` (the same name in
+    another case), ``alias`` (``http`` for ``web``) or ``single`` (the only port's number)."""
     named = [p for p in ports if p.name]
     lowered = name.lower()
-    for port in named:
-        if port.name.lower() == lowered:
-            return f'port "{port.name}"'
+    same = {p.name for p in named if p.name.lower() == lowered}
+    if len(same) == 1:
+        return same.pop(), "case"
+    if same:
+        return None  # two names differing only in case: which one is meant is not clear
     for alias in ALIASES.get(lowered, ()):
         for port in named:
             if port.name == alias:
-                return f'port "{port.name}"'
+                return port.name, "alias"
     if single_port and len(ports) == 1 and ports[0].number is not None and ports[0].protocol.upper() == "TCP":
-        return f"port {ports[0].number}"
+        return ports[0].number, "single"
     return None

@@ -93,15 +93,23 @@ spec:
 None.
 
 ## Fix safety
-Sometimes available, and unsafe. A name that looks like a public DNS name (it has a dot, is
-not an IP address and is not a cluster name) on an `httpGet` probe moves to
-`httpHeaders: [{name: Host, value: <host>}]` and `host` is removed: the probe then reaches
-this pod and asks for that virtual host, which assumes the pod serves it (with
-`scheme: HTTPS` the TLS server name stays the pod IP). It is not offered when a different
-`Host` header is already set. A loopback host in a pod without `hostNetwork` is removed, so
-the probe reaches the pod IP; an application that listens only on `127.0.0.1` inside the pod
-must then listen on the pod IP too. Cluster names and IP addresses have no automatic fix:
-what the probe should check instead is a decision for the owner.
+Sometimes available, and always unsafe: every fix makes the probe reach this pod instead of
+what `host` named, which assumes the application answers there.
+
+- A name that looks like a public DNS name (it has a dot, is not an IP address and is not a
+  cluster name) on an `httpGet` probe: `host` is removed and the name is sent as
+  `httpHeaders: [{name: Host, value: <host>}]` (added after the existing headers). This
+  assumes the pod serves that virtual host; with `scheme: HTTPS` the TLS server name stays
+  the pod IP. The new header is appended in the list's own style and its other items and
+  comments stay as written. Not offered when a different `Host` header is already set. When
+  the `Host` header already carries that name, only `host` is removed.
+- A loopback or unspecified host (`127.0.0.1`, `localhost`, `::1`, `0.0.0.0`) in a pod
+  without `hostNetwork`: `host` is removed, so the probe reaches the pod IP. An application
+  that listens only on `127.0.0.1` inside the pod must then listen on the pod IP too, or the
+  probe starts failing (and a liveness probe restarts the container).
+
+Cluster names, IP addresses and DNS names on `tcpSocket` have no automatic fix: what the
+probe should check instead is a decision for the owner.
 
 ## References
 - Kubernetes, "Configure Liveness, Readiness and Startup Probes" (`host` and the Host header):
@@ -117,7 +125,8 @@ import ipaddress
 import re
 from collections.abc import Iterator
 
-from probelint.model import Finding
+from probelint.model import Finding, Fix
+from probelint.probes import Probe
 from probelint.rule import Rule, RuleContext
 from probelint.workloads import Container
 
@@ -179,7 +188,8 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
             reached = "the node's loopback" if kind == "loopback" else "the node itself"
             message = (f"{shown} but the pod does not use hostNetwork: the kubelet connects from the node, so the "
                        f"probe checks {reached}, not this container; remove host to probe the pod IP")
-            yield ctx.probe_finding(probe, message, at=at, level="warning", fixable=True)
+            fix = _fix(ctx, probe, f"Remove host from the {probe.key}", header=None)
+            yield ctx.probe_finding(probe, message, at=at, level="warning", fix=fix)
             continue
         if kind == "cluster":
             reach = ("the kubelet connects from the node, which does not use cluster DNS, so a Service name "
@@ -194,19 +204,33 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
         if probe.type == "liveness" and not host_network:
             level = "error"
             parts.append(f'a hiccup of "{host}" restarts this container')
-        fixable = False
+        fix = None
         header = _host_header(probe) if kind == "dns" and handler == "httpGet" else None
         if header == "":
-            fixable = True
             parts.append(f"to ask this pod for that virtual host, remove host and send it as a header "
                          f"(httpHeaders: [{{name: Host, value: {host}}}])")
+            fix = _fix(ctx, probe, f"Move host {host} to a Host header", header=host)
         elif header is not None and header.strip().lower() == host.strip().lower():
-            fixable = True
             parts.append("the Host header already asks this pod for that virtual host: remove host")
-        yield ctx.probe_finding(probe, "; ".join(parts), at=at, level=level, fixable=fixable)
+            fix = _fix(ctx, probe, f"Remove host from the {probe.key}", header=None)
+        yield ctx.probe_finding(probe, "; ".join(parts), at=at, level=level, fix=fix)
 
 
-def _host_header(probe) -> str | None:
+def _fix(ctx: RuleContext, probe: Probe, title: str, header: str | None) -> Fix | None:
+    """Remove the handler's ``host``, and with ``header`` send that name as the Host header.
+
+    Unsafe either way: the probe then reaches this pod instead of whatever ``host`` named,
+    which assumes the application answers there (on the pod IP, for that virtual host).
+    """
+    handler = probe.map.get(probe.handler)
+    builder = ctx.fix(title, unsafe=True, scope=probe.container.node)
+    builder.delete(handler, "host")
+    if header is not None:
+        builder.add_item(handler, "httpHeaders", {"name": "Host", "value": header})
+    return builder.build()
+
+
+def _host_header(probe: Probe) -> str | None:
     """The value of the probe's Host header, "" when it has none, None when it cannot be read."""
     http = probe.http
     if http is None:

@@ -63,10 +63,23 @@ spec:
 None.
 
 ## Fix safety
-Unsafe, and offered when no other container of the pod declares the port: add a `ports` entry
-with `containerPort` set to the probed port. That assumes the probe's number is right; if it
-is a typo, correct the probe's port instead. When another container declares the port, adding
-it here too would declare it twice in the pod, so no fix is offered.
+Sometimes available, and unsafe: a `ports` entry with `containerPort` set to the probed port
+is added at the end of the container's `ports` list. That assumes the probe's number is
+right; if it is a typo or stale, the entry hides it. Declaring a port also has effects of
+its own: it becomes a target for tools that discover pods by their declared ports, and in a
+`hostNetwork` pod API defaulting turns it into a `hostPort` that the scheduler reserves on
+the node. The fix is offered only when adding the entry is the one concrete proposal:
+
+- not when another container of the pod declares the port (the probe reaches that
+  container; declaring it here too would declare it twice in the pod);
+- not when the port is one digit away from a declared one (`8008` and `8080`, `5433` and
+  `5432`): it may as well be a typo of that port, so the message proposes both and the
+  choice is left to the owner;
+- not when an entry of the list has no usable `containerPort` (a misspelt key, a quoted
+  number): that entry may be the declaration meant for this port.
+
+The entry is appended in the list's own style; the other entries and their comments stay as
+written.
 
 ## References
 - kube-linter, `liveness-http-port` (`pkg/templates/livenessport/template.go`)
@@ -118,18 +131,47 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
         listed = ", ".join(_describe(p) for p in declared)
         other = next((c for c in container.workload.containers
                       if c is not container and c.is_regular and c.declared_port(port) is not None), None)
+        near = sorted(n for n in numbers if _one_digit_off(str(port), str(n)))
+        declare = False
         if other is not None:
             advice = (f'; port {port} is declared by {"native sidecar" if other.role == "sidecar" else "container"} '
                       f'"{other.name}", and the probe reaches that container through the shared pod network, '
                       f"not this one")
+        elif near:
+            # Two concrete proposals compete (declare this port, or correct it to the one it
+            # resembles), so none is applied.
+            shown = " or ".join(str(n) for n in near)
+            advice = (f"; {port} is one digit away from the declared {shown}: if it is a typo, correct the probe's "
+                      f"port, otherwise add a ports entry for {port}")
         else:
             advice = f"; if {port} is right, add a ports entry for it, otherwise correct the probe's port"
+            # An entry without a usable containerPort (misspelt, quoted) may be this port's
+            # declaration; it is corrected there (PL009), not declared a second time.
+            declare = all(p.number is not None for p in container.ports)
+        fix = None
+        if declare:
+            builder = ctx.fix(f"Add containerPort {port} to the ports of container {container.name}", unsafe=True,
+                              scope=container.node)
+            fix = builder.add_item(container.node, "ports", {"containerPort": port}).build()
         yield ctx.probe_finding(
             probe,
             f"{handler}.port {port} is not a containerPort of this container (it declares {listed}){advice}",
             at=probe.port_node(),
-            fixable=other is None,
+            fix=fix,
         )
+
+
+def _one_digit_off(a: str, b: str) -> bool:
+    """One digit changed, added, dropped, or two neighbours swapped (``8008`` for ``8080``)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
 def _istio_injected(workload: Workload) -> bool:

@@ -95,10 +95,15 @@ spec:
 None. The schema version follows `--kube-version`.
 
 ## Fix safety
-Safe for an unknown key within edit distance 2 of exactly one real field of the same object
-that is not already set: the key is renamed (`initialDelaySecond` to `initialDelaySeconds`),
-so the value that was written starts to apply. No fix for wrong types or missing keys,
-which need the author's intent.
+Safe, and offered for an unknown key within edit distance 2 of exactly one real field of the
+same object that is not already set: the key is renamed (`initialDelaySecond` to
+`initialDelaySeconds`) and its value and comments are kept, so the value that was written
+starts to apply. It is not offered when the value would be invalid under the new name (a
+string such as `"30s"` for an integer field): the misspelt key is only dropped, while the
+renamed one would make the API server reject the object. No fix for wrong types or missing
+keys, which need the author's intent. A renamed value may still break a check the API server
+makes beyond the schema (`successThreshold: 2` on a liveness probe); the rule for that check
+(here PL002, with its own fix) then reports it.
 
 ## References
 - Kubernetes API reference, `Probe`, `HTTPGetAction`, `TCPSocketAction`, `GRPCAction`,
@@ -111,12 +116,14 @@ which need the author's intent.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+import copy
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from probelint import k8sschema
-from probelint.model import Finding
+from probelint.model import Finding, Fix
 from probelint.probes import PROBE_KEYS
 from probelint.rule import Rule, RuleContext
 from probelint.workloads import Container
@@ -153,13 +160,15 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
         if data is _UNREADABLE or k8sschema.probe_is_certainly_valid(data, version):
             continue
         violations = k8sschema.probe_violations(data, version)
-        yield from _findings(ctx, container, key, node, violations, reported, note, probe=key)
+        check = _Checked(data, lambda value: k8sschema.probe_violations(value, version))
+        yield from _findings(ctx, container, key, node, violations, reported, note, check, probe=key)
     node = container.map.get("ports")
     if not _is_null(node):
         data = _plain(node)
         if data is not _UNREADABLE and not k8sschema.ports_are_certainly_valid(data, version):
             violations = k8sschema.port_violations(data, version)
-            yield from _findings(ctx, container, "ports", node, violations, reported, note, probe=None)
+            check = _Checked(data, lambda value: k8sschema.port_violations(value, version))
+            yield from _findings(ctx, container, "ports", node, violations, reported, note, check, probe=None)
 
 
 _UNREADABLE = object()
@@ -182,9 +191,31 @@ def _problem_positions(ctx: RuleContext, container: Container) -> set[tuple[int,
     return {(p.line, p.column) for p in workload.problems if p.path == workload.path}
 
 
+@dataclass
+class _Checked:
+    """The checked value and its validator, to try a rename before proposing it."""
+
+    data: object
+    violations: Callable[[object], list[k8sschema.Violation]]
+
+    def rename_is_valid(self, path: tuple, new: str) -> bool:
+        """Whether the value is valid under its new name. A misspelt key is dropped by the API
+        server, so the object is accepted; renaming a value of the wrong type (``"30s"``) or
+        shape would make the object rejected instead, and that needs the author's decision."""
+        data = copy.deepcopy(self.data)
+        parent = data
+        for item in path[:-1]:
+            parent = parent[item]
+        if not isinstance(parent, dict) or path[-1] not in parent or new in parent:
+            return False
+        parent[new] = parent.pop(path[-1])
+        target = (*path[:-1], new)
+        return not any(v.path[:len(target)] == target for v in self.violations(data))
+
+
 def _findings(ctx: RuleContext, container: Container, key: str, root: Node,
               violations: list[k8sschema.Violation], reported: set[tuple[int, int]],
-              note: str, probe: str | None) -> Iterator[Finding]:
+              note: str, check: _Checked, probe: str | None) -> Iterator[Finding]:
     root_key = container.map.key_node(key) or root
     obj = container.ref(probe)
     for violation in violations:
@@ -195,7 +226,21 @@ def _findings(ctx: RuleContext, container: Container, key: str, root: Node,
         at = key_node if violation.at_key else value_node
         if any(n is not None and node_position(n)[:2] in reported for n in (at, value_node)):
             continue
-        yield ctx.finding(at, violation.message + note, obj=obj, fixable=violation.rename_to is not None)
+        fix = None
+        if violation.rename_to is not None:
+            fix = _rename(ctx, container, root, root_key, violation.path, violation.rename_to, check)
+        yield ctx.finding(at, violation.message + note, obj=obj, fix=fix)
+
+
+def _rename(ctx: RuleContext, container: Container, root: Node, root_key: Node, path: tuple, new: str,
+            check: _Checked) -> Fix | None:
+    """Rename the misspelt key in its own mapping, when its value is valid under the new name."""
+    parent = _locate(root, root_key, path[:-1])
+    if parent is None or not isinstance(parent[1], MappingNode) or not check.rename_is_valid(path, new):
+        return None
+    old = path[-1]
+    builder = ctx.fix(f'Rename "{old}" to "{new}"', scope=container.node)
+    return builder.rename(parent[1], old, new).build()
 
 
 def _locate(root: Node, root_key: Node, path: tuple) -> tuple[Node, Node] | None:

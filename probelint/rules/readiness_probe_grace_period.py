@@ -47,8 +47,11 @@ spec:
 None.
 
 ## Fix safety
-Safe: the key is deleted. The API server accepts no value for it on a readiness probe, so
-nothing that ever took effect is lost.
+Always available, and safe: the key is deleted from the readiness probe (when it is merged
+from a YAML anchor that another probe also uses, `<<: *liveness`, it is overridden with
+`null` instead, which the API server reads as unset). The API server accepts no value for it
+there, so the fix turns a rejected object into an accepted one and removes nothing that ever
+took effect. If the value was meant for the liveness or startup probe, add it there by hand.
 
 ## References
 - Kubernetes API validation, `validateReadinessProbe` (`pkg/apis/core/validation/validation.go`)
@@ -60,7 +63,9 @@ from collections.abc import Iterator
 
 from yaml.nodes import ScalarNode
 
-from probelint.model import Finding
+from probelint.edits import own_pair
+from probelint.model import Finding, Fix
+from probelint.probes import Probe
 from probelint.rule import Rule, RuleContext
 from probelint.workloads import Container
 from probelint.yamlnode import scalar
@@ -86,9 +91,21 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
         return  # absent, or null (which the API server drops)
     value = scalar(node) if isinstance(node, ScalarNode) else None
     shown = f"is {value}" if value is not None else "is set"
+    fix = _remove(ctx, probe)
     yield ctx.probe_finding(
         probe,
         f"{FIELD} {shown}; the API server rejects it on a readiness probe, which never kills the container",
         field=FIELD,
-        fixable=True,
+        fix=fix,
     )
+
+
+def _remove(ctx: RuleContext, probe: Probe) -> Fix | None:
+    """Delete the key; when it only comes from a merged anchor (``<<: *liveness``), which the
+    other probe still needs, override it with null, which the API server reads as unset."""
+    builder = ctx.fix(f"Remove {FIELD} from the readiness probe", scope=probe.container.node)
+    if own_pair(probe.node, FIELD) is not None:
+        builder.delete(probe.node, FIELD)
+    else:
+        builder.set(probe.node, FIELD, None)
+    return builder.build()

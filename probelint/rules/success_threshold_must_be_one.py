@@ -48,8 +48,11 @@ spec:
 None.
 
 ## Fix safety
-Safe: set `successThreshold` to 1, the only value the API accepts. If hysteresis was
-intended, move it to the readiness probe by hand.
+Always available, and safe: the written `successThreshold` is replaced by 1 (or 1 is
+written over a value merged from a YAML anchor). 1 is the only value the API server accepts
+on a liveness or startup probe, so the fix turns a rejected object into an accepted one and
+takes away no behaviour that could ever run. If hysteresis was intended, it belongs on the
+readiness probe; move it there by hand.
 
 ## References
 - Kubernetes API validation, `validateLivenessProbe` / `validateStartupProbe`
@@ -80,9 +83,10 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
             continue
         value = probe.success_threshold
         if value != 1:
+            fix = ctx.probe_fix(probe, "Set successThreshold to 1", {"successThreshold": 1})
             yield ctx.probe_finding(
                 probe,
                 f"successThreshold is {value}; the API server rejects any value other than 1 on a {kind} probe",
                 field="successThreshold",
-                fixable=True,
+                fix=fix,
             )

@@ -82,12 +82,13 @@ def check_fix(code: str, case: dict, select: list[str], settings: dict, findings
         return
     assert "fixed" in case or os.environ.get("PROBELINT_UPDATE_FIXED"), "a case with a fixable finding needs the fixed: text"
     unsafe = case.get("fix", "safe") == "unsafe"
-    assert all(f.fix.safe != unsafe for f in fixable), [(f.fix.title, f.fix.applicability) for f in fixable]
     got, problems = fixed_text(case["manifest"], select, settings, unsafe=True)
     assert not problems, problems
-    if os.environ.get("PROBELINT_UPDATE_FIXED") and case.get("fixed") != got:
-        write_fixed(code, case["name"], got)
+    if os.environ.get("PROBELINT_UPDATE_FIXED") and (case.get("fixed") != got or
+                                                    any(f.fix.safe == unsafe for f in fixable)):
+        write_fixed(code, case["name"], got, unsafe=not fixable[0].fix.safe)
         return
+    assert all(f.fix.safe != unsafe for f in fixable), [(f.fix.title, f.fix.applicability) for f in fixable]
     assert got == case["fixed"], f"fixed text:\n{got}"
     again = lint(got, select=select, **settings)
     assert not [f for f in again.findings if f.code == code and f.fixable], [f.message for f in again.findings]
@@ -95,7 +96,7 @@ def check_fix(code: str, case: dict, select: list[str], settings: dict, findings
         assert fixed_text(case["manifest"], select, settings, unsafe=False)[0] == case["manifest"]
 
 
-def write_fixed(code: str, name: str, text: str) -> None:
+def write_fixed(code: str, name: str, text: str, unsafe: bool) -> None:
     """Record the fixer's output as the case's ``fixed:`` text (``PROBELINT_UPDATE_FIXED=1``),
     for review in the diff; the table is edited in place by probelint's own fix writer."""
     from probelint.edits import FixBuilder
@@ -105,7 +106,12 @@ def write_fixed(code: str, name: str, text: str) -> None:
     original = file.read_text(encoding="utf-8")
     root = yaml.compose(original, Loader=yaml.CSafeLoader)
     case = next(item for item in Map(root).seq("cases") if Map(item).scalar("name") == name)
-    fix = FixBuilder(original, "record fixed text", scope=root).set(case, "fixed", text, after="manifest").build()
+    builder = FixBuilder(original, "record fixed text", scope=root).set(case, "fixed", text, after="manifest")
+    if unsafe:
+        builder.set(case, "fix", "unsafe", after="fixed")
+    elif "fix" in Map(case):
+        builder.delete(case, "fix")
+    fix = builder.build()
     assert fix is not None
     file.write_text(fixer.apply_edits(original, fix.edits), encoding="utf-8")
 
