@@ -399,14 +399,23 @@ class FixBuilder:
             self._edit(text.start(value_node), content_end(text, value_node),
                    self._block_scalar(value, value_node))
             return
-        # A collection value: rewrite the whole entry from the key to the end of its value.
+        # A collection value: rewrite the value from the key's colon to the end of its value.
         use_flow = flow if flow is not None else bool(getattr(value_node, "flow_style", False))
         indent = key_node.start_mark.column
-        start = text.end(key_node)
-        colon = text.text.find(":", start)
+        colon = text.text.find(":", text.end(key_node))
         if colon == -1:
             raise Unfixable(f'cannot find the ":" after "{key}"')
-        self._edit(colon + 1, content_end(text, value_node), render_value(value, indent, self.style, use_flow))
+        rendered = render_value(value, indent, self.style, use_flow)
+        key_line_end = text.line_end(text.end(key_node))
+        if text.start(value_node) > key_line_end:
+            # The old value starts on a later line: a comment on the key's line stays there.
+            if rendered.startswith(self.style.newline):
+                self._edit(key_line_end, content_end(text, value_node), rendered)
+            else:
+                self._edit(colon + 1, colon + 1, rendered)
+                self._edit(key_line_end, content_end(text, value_node), "")
+            return
+        self._edit(colon + 1, content_end(text, value_node), rendered)
 
     def _scalar_like(self, value: object, old: Node, flow: bool = False) -> str:
         if isinstance(value, str) and isinstance(old, ScalarNode) and old.tag == TAG_STR:
@@ -417,20 +426,26 @@ class FixBuilder:
         return render_scalar(value, self.style.quote, flow)
 
     def _block_scalar(self, value: str, old: ScalarNode) -> str:
+        """``value`` as a ``|`` block in place of ``old``: same indentation, and the comment
+        after the indicator (``|  # step two``) stays."""
         text = self.text
         lines = text.text[text.start(old):text.end(old)].split("\n")
-        header = lines[0].strip()
-        indicator = header[0]
-        content = next((line for line in lines[1:] if line.strip()), None)
-        if content is None or any(c.isdigit() for c in header):
+        first = lines[0].rstrip("\r")
+        indicators, hash_, comment = first.partition("#")
+        header = indicators.strip()
+        if not header.startswith(("|", ">")) or any(c.isdigit() for c in header):
             raise Unfixable("block scalar with an explicit indentation")
+        trailing = first[len(indicators.rstrip()):] if hash_ else ""
+        content = next((line for line in lines[1:] if line.strip()), None)
+        if content is None:
+            raise Unfixable("empty block scalar")
         indent = len(content) - len(content.lstrip(" "))
         chomp = "" if value.endswith("\n") and not value.endswith("\n\n") else "-" if not value.endswith("\n") else None
-        if chomp is None or indicator != "|" or any(line != line.rstrip() for line in value.split("\n")):
+        if chomp is None or header[0] != "|" or any(line != line.rstrip() for line in value.split("\n")):
             raise Unfixable("value cannot be written as a block scalar")
         body = value.removesuffix("\n")
         nl = self.style.newline
-        return f"|{chomp}" + "".join(f"{nl}{' ' * indent}{line}" if line else nl for line in body.split("\n"))
+        return f"|{chomp}{trailing}" + "".join(f"{nl}{' ' * indent}{line}" if line else nl for line in body.split("\n"))
 
     def _insert(self, mapping: MappingNode, key: str, value: object, after: str | None, flow: bool | None,
                 before: str | None = None) -> None:

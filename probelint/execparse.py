@@ -54,6 +54,10 @@ _DURATION_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 
 
+# Where a word is written: (index of the exec.command item, start, end offsets in that item).
+Place = tuple[int, int, int]
+
+
 class Unparsable(ValueError):
     """The text uses shell syntax this parser does not follow."""
 
@@ -70,6 +74,13 @@ class SimpleCommand:
     the item the command comes from (the script of ``sh -c``, or the program itself).
     ``shell`` tells whether a shell runs it (so ``$VAR`` is expanded), ``substitution``
     whether it runs inside ``$(...)`` or backquotes.
+
+    For fixes that edit the command where it is written: ``written`` holds the command's
+    words as the shell reads them (leading assignments and wrappers, then ``argv``) and
+    ``places`` where each one is written, as ``(item, start, end)`` offsets in that item of
+    the exec list; ``timeout_place`` is where the duration of the tightest ``timeout``
+    wrapper is written. Both are empty (None) when the text is not an item itself: a script
+    inside a script, or a command in backquotes.
     """
 
     program: str
@@ -80,6 +91,9 @@ class SimpleCommand:
     index: int = 0
     shell: bool = False
     substitution: bool = False
+    written: tuple[str, ...] = ()
+    places: tuple[Place, ...] = ()
+    timeout_place: Place | None = None
 
     @property
     def args(self) -> tuple[str, ...]:
@@ -411,6 +425,8 @@ class _Context:
     shell: bool
     substitution: bool
     depth: int
+    exact: bool = False  # the text being parsed is the exec.command item ``index`` itself
+    timeout_place: Place | None = None
 
 
 def _tighter(a: float | None, b: float | None) -> float | None:
@@ -424,11 +440,14 @@ def _tighter(a: float | None, b: float | None) -> float | None:
 def _strip_wrappers(words: list[str], assignable: list[bool], ctx: _Context):
     """Remove leading assignments and wrapper programs.
 
-    Returns ``(rest, assignments, timeout, offset)``: the wrapped command's words, every
-    assignment seen (outer ones first), the tightest ``timeout`` and where ``rest`` starts.
+    Returns ``(rest, assignments, timeout, offset, timeout_word)``: the wrapped command's
+    words, every assignment seen (outer ones first), the tightest ``timeout``, where ``rest``
+    starts, and the index of the tightest timeout's duration word when it is one of
+    ``words`` (None when it comes from outside or there is none).
     """
     assignments = list(ctx.assignments)
     timeout = ctx.timeout
+    timeout_word = None
     i = 0
     while i < len(words) and assignable[i]:
         name, _, value = words[i].partition("=")
@@ -438,9 +457,11 @@ def _strip_wrappers(words: list[str], assignable: list[bool], ctx: _Context):
         found = _wrapper(basename(words[i]), words, i, assignments)
         if found is None:
             break
-        i, seconds = found
+        i, seconds, duration_word = found
+        if seconds is not None and (timeout is None or seconds < timeout):
+            timeout_word = duration_word
         timeout = _tighter(timeout, seconds)
-    return words[i:], tuple(assignments), timeout, i
+    return words[i:], tuple(assignments), timeout, i, timeout_word
 
 
 def _skip_options(words: list[str], j: int, with_value: tuple[str, ...] = ()) -> int:
@@ -453,8 +474,9 @@ def _skip_options(words: list[str], j: int, with_value: tuple[str, ...] = ()) ->
     return j
 
 
-def _wrapper(name: str, words: list[str], i: int, assignments: list) -> tuple[int, float | None] | None:
-    """If words[i] is a wrapper: (index of the wrapped command, timeout seconds or None)."""
+def _wrapper(name: str, words: list[str], i: int, assignments: list) -> tuple[int, float | None, int | None] | None:
+    """If words[i] is a wrapper: (index of the wrapped command, timeout seconds or None,
+    index of the word holding those seconds or None)."""
     n = len(words)
     j = i + 1
     if name == "env":
@@ -463,10 +485,11 @@ def _wrapper(name: str, words: list[str], i: int, assignments: list) -> tuple[in
             key, _, value = words[j].partition("=")
             assignments.append((key, value))
             j += 1
-        return (j, None) if j < n else None  # a bare `env` prints the environment
+        return (j, None, None) if j < n else None  # a bare `env` prints the environment
     if name == "timeout":
         seconds: float | None = None
         busybox_form = False
+        duration_word = None
         while j < n and words[j].startswith("-") and words[j] != "-":
             w = words[j]
             if w == "--":
@@ -474,6 +497,7 @@ def _wrapper(name: str, words: list[str], i: int, assignments: list) -> tuple[in
                 break
             if w == "-t" and j + 1 < n:  # BusyBox: timeout [-s SIG] -t SECS PROG
                 seconds = parse_duration(words[j + 1])
+                duration_word = j + 1
                 busybox_form = True
                 j += 2
             elif w in ("-s", "--signal", "-k", "--kill-after"):
@@ -486,25 +510,26 @@ def _wrapper(name: str, words: list[str], i: int, assignments: list) -> tuple[in
             seconds = parse_duration(words[j])
             if seconds is None:
                 return None
+            duration_word = j
             j += 1
-        return (j, seconds) if j < n else None
+        return (j, seconds, duration_word) if j < n else None
     if name == "exec":
         j = _skip_options(words, j, ("-a",))
-        return j, None  # `exec` alone (only redirections) runs nothing
+        return j, None, None  # `exec` alone (only redirections) runs nothing
     if name == "nice":
-        return (j, None) if (j := _skip_options(words, j, ("-n", "--adjustment"))) < n else None
+        return (j, None, None) if (j := _skip_options(words, j, ("-n", "--adjustment"))) < n else None
     if name in ("nohup", "setsid"):
-        return (j, None) if (j := _skip_options(words, j)) < n else None
+        return (j, None, None) if (j := _skip_options(words, j)) < n else None
     if name == "command":
         if j < n and words[j] in ("-v", "-V"):
             return None  # a lookup, not a run
         while j < n and words[j] in ("-p", "--"):
             j += 1
-        return (j, None) if j < n else None
+        return (j, None, None) if j < n else None
     if name in ("gosu", "su-exec"):
-        return (j + 1, None) if j + 1 < n else None
+        return (j + 1, None, None) if j + 1 < n else None
     if name == "busybox":
-        return (j, None) if j < n and not words[j].startswith("-") else None
+        return (j, None, None) if j < n and not words[j].startswith("-") else None
     return None
 
 
@@ -538,13 +563,24 @@ def _shell_script(words: list[str]) -> tuple[bool, int | None]:
 
 
 def _expand(words: list[str], assignable: list[bool], raw: str, ctx: _Context, out: list[SimpleCommand],
-            word_index: list[int] | None = None) -> None:
+            word_index: list[int] | None = None, spans: list[tuple[int, int]] | None = None) -> None:
     if ctx.depth > MAX_DEPTH:
         raise Unparsable("nested too deeply")
-    rest, assignments, timeout, offset = _strip_wrappers(words, assignable, ctx)
+    rest, assignments, timeout, offset, timeout_word = _strip_wrappers(words, assignable, ctx)
     if not rest:
         return
     index = word_index[offset] if word_index is not None else ctx.index
+    # Where each word is written: a direct command's words are whole items of the exec list,
+    # a script's words are spans of the item that holds the script.
+    places: tuple[Place, ...] = ()
+    if word_index is not None:
+        places = tuple((word_index[k], 0, len(word)) for k, word in enumerate(words))
+    elif ctx.exact and spans is not None and len(spans) == len(words):
+        places = tuple((ctx.index, start, end) for start, end in spans)
+    if timeout_word is None:
+        timeout_place = ctx.timeout_place
+    else:
+        timeout_place = places[timeout_word] if places else None
     program = basename(rest[0])
     if program in SHELLS:
         is_script, at = _shell_script(rest)
@@ -552,7 +588,8 @@ def _expand(words: list[str], assignable: list[bool], raw: str, ctx: _Context, o
             if at is None:
                 raise Unparsable("sh -c without a script")
             script_index = word_index[offset + at] if word_index is not None else index
-            inner = _Context(assignments, timeout, script_index, True, ctx.substitution, ctx.depth + 1)
+            inner = _Context(assignments, timeout, script_index, True, ctx.substitution, ctx.depth + 1,
+                             exact=word_index is not None, timeout_place=timeout_place)
             _parse_script(rest[at], inner, out)
             return
     out.append(
@@ -565,6 +602,9 @@ def _expand(words: list[str], assignable: list[bool], raw: str, ctx: _Context, o
             index=index,
             shell=ctx.shell,
             substitution=ctx.substitution,
+            written=tuple(words) if places else (),
+            places=places,
+            timeout_place=timeout_place,
         )
     )
 
@@ -580,12 +620,14 @@ def _commands_from_tokens(tokens: list, text: str, ctx: _Context, out: list[Simp
             # `$(NAME)` in capitals is Kubernetes' own variable syntax, not a command.
             if len(sub) == 1 and isinstance(sub[0], _Word) and _ENV_NAME.fullmatch(sub[0].text):
                 continue
-            inner = _Context(ctx.assignments, ctx.timeout, ctx.index, True, True, ctx.depth + 1)
+            # `$(...)` is lexed from the same text; a backquoted command from its unescaped copy.
+            inner = _Context(ctx.assignments, ctx.timeout, ctx.index, True, True, ctx.depth + 1,
+                             exact=ctx.exact and sub_text is text, timeout_place=ctx.timeout_place)
             _commands_from_tokens(sub, sub_text, inner, out)
         stripped = _strip_reserved(cmd)
         if stripped is None:
             continue
-        _expand(stripped.words, stripped.assignable, stripped.raw(), ctx, out)
+        _expand(stripped.words, stripped.assignable, stripped.raw(), ctx, out, spans=stripped.spans)
 
 
 def parse_script(script: str) -> list[SimpleCommand] | None:
@@ -618,3 +660,19 @@ def parse_exec(command: Sequence[str] | None) -> list[SimpleCommand] | None:
     except (Unparsable, RecursionError):
         return None
     return out
+
+
+def shell_script_index(command: Sequence[str] | None) -> int | None:
+    """The index of SCRIPT in an exec list that runs ``sh -c SCRIPT`` (behind wrappers such as
+    ``env X=1`` or ``timeout 5``, if any), or None when the list runs no shell script."""
+    if not command or not all(isinstance(word, str) for word in command):
+        return None
+    words = list(command)
+    try:
+        rest, _, _, offset, _ = _strip_wrappers(words, [False] * len(words), _Context((), None, 0, False, False, 0))
+    except (Unparsable, RecursionError):
+        return None
+    if not rest or basename(rest[0]) not in SHELLS:
+        return None
+    is_script, at = _shell_script(rest)
+    return offset + at if is_script and at is not None else None

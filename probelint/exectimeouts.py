@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from yaml.nodes import Node, SequenceNode
 
@@ -90,12 +90,21 @@ class Limit:
     ``written`` is how it reads in the command (``-m 10``, ``timeout 10``,
     ``-rpc-timeout=5s``); ``template`` rewrites it with another number of seconds; ``whole``
     tells whether it bounds the whole command or only one phase (connecting, one RPC).
+
+    Where it is written, for fixes: ``kind`` is ``option`` (a client option: ``arg`` is the
+    index in the command's arguments of the word with the option's name, ``sep`` how the
+    value follows it), ``timeout`` (a wrapper), ``conninfo`` (``connect_timeout=`` inside
+    argument ``arg``) or ``env`` (``PGCONNECT_TIMEOUT``); ``value`` is the value as written.
     """
 
     written: str
     seconds: float
     whole: bool
     template: str
+    kind: str = "option"
+    arg: int | None = None
+    sep: str = ""
+    value: str = ""
 
     def with_value(self, value: float) -> str:
         return self.template.format(fmt(value))
@@ -110,6 +119,7 @@ class Timeouts:
     builtin: str  # the client's own default deadline, described; "" when it has none
     flag: str  # how to add the client's own limit ('add "-m {}"'), "" if it has none
     flag_names: str  # how the whole-run options are named in messages ("-m/--max-time")
+    disabled: tuple[Limit, ...] = ()  # limits written as 0, which switches them off
 
     @property
     def whole(self) -> tuple[Limit, ...]:
@@ -132,11 +142,38 @@ def _template(name: str, sep: str, unit: str = "") -> str:
     return f"{name}{'=' if sep == '=' else ' '}{{}}{unit}"
 
 
+MAX_LOCATED_ARGS = 64  # longer commands are analysed, but their limits are not located for fixes
+
+OptionParser = Callable[[Sequence[str]], list[tuple[str, str | None, str]]]
+
+
+def option_words(parse: OptionParser, args: Sequence[str]) -> list[int | None]:
+    """For each option ``parse(args)`` returns, the index of the argument that holds its name.
+
+    The parsers read left to right and a word adds at most one option (a value word adds
+    none), so the option count of growing prefixes tells where each option starts. That is
+    quadratic, hence only for commands of ordinary length.
+    """
+    total = len(parse(args))
+    if len(args) > MAX_LOCATED_ARGS:
+        return [None] * total
+    words: list[int | None] = []
+    for i in range(len(args)):
+        count = len(parse(args[: i + 1]))
+        while len(words) < count:
+            words.append(i)
+    return (words + [None] * total)[:total]
+
+
 def _flag_limits(options: Sequence[tuple[str, str | None, str]], whole: Mapping[str, Callable],
-                 phase: Mapping[str, Callable], prefix: str = "", unit: str = "") -> list[Limit]:
-    """Limits among parsed options; the last occurrence of an option wins, as in getopt loops."""
-    found: dict[str, Limit | None] = {}
-    for name, value, sep in options:
+                 phase: Mapping[str, Callable], prefix: str = "", unit: str = "",
+                 locate: tuple[OptionParser, Sequence[str]] | None = None) -> list[Limit]:
+    """Limits among parsed options; the last occurrence of an option wins, as in getopt loops.
+
+    ``locate`` (the parser and the arguments) finds the words the limits are written in.
+    """
+    found: dict[str, tuple[int, Limit] | None] = {}
+    for k, (name, value, sep) in enumerate(options):
         parse = whole.get(name) or phase.get(name)
         if parse is None or value is None:
             continue
@@ -145,18 +182,37 @@ def _flag_limits(options: Sequence[tuple[str, str | None, str]], whole: Mapping[
             found[name] = None  # not a value the tool accepts: it refuses to run, nothing to time
             continue
         shown = prefix + name
-        found[name] = Limit(_written(shown, value, sep), amount, name in whole, _template(shown, sep, unit))
-    return [limit for limit in found.values() if limit is not None and limit.seconds > 0]
+        found[name] = (k, Limit(_written(shown, value, sep), amount, name in whole, _template(shown, sep, unit),
+                                sep=sep, value=value))
+    limits = [entry for entry in found.values() if entry is not None and entry[1].seconds >= 0]
+    if limits and locate is not None:
+        words = option_words(*locate)
+        limits = [(k, replace(limit, arg=words[k])) for k, limit in limits]
+    return [limit for _, limit in limits]
+
+
+def _options(parser: Callable, args: Sequence[str], *params,
+             **keywords) -> tuple[list, tuple[OptionParser, Sequence[str]]]:
+    """The options of ``args`` read by ``parser``, and what ``_flag_limits`` needs to locate them."""
+
+    def parse(words: Sequence[str]) -> list[tuple[str, str | None, str]]:
+        return parser(words, *params, **keywords)[0]
+
+    return parse(args), (parse, args)
+
+
+CONNECT_TIMEOUT = re.compile(r"(?:^|[\s?&])connect_timeout\s*=\s*'?(-?\d+)")
 
 
 def _conninfo_limits(cmd: SimpleCommand, env: Mapping[str, EnvBinding]) -> list[Limit]:
     """libpq's ``connect_timeout`` (conninfo or URI), else ``PGCONNECT_TIMEOUT``."""
     found: list[Limit] = []
-    for arg in cmd.args:
-        for match in re.finditer(r"(?:^|[\s?&])connect_timeout\s*=\s*'?(-?\d+)", arg):
+    for index, arg in enumerate(cmd.args):
+        for match in CONNECT_TIMEOUT.finditer(arg):
             amount = float(match.group(1))
             if amount > 0:
-                found.append(Limit(f"connect_timeout={match.group(1)}", amount, True, "connect_timeout={}"))
+                found.append(Limit(f"connect_timeout={match.group(1)}", amount, True, "connect_timeout={}",
+                                   kind="conninfo", arg=index, value=match.group(1)))
     if found:
         return found[-1:]
     value = cmd.env.get("PGCONNECT_TIMEOUT")
@@ -165,7 +221,7 @@ def _conninfo_limits(cmd: SimpleCommand, env: Mapping[str, EnvBinding]) -> list[
         value = binding.value if binding is not None else None
     amount = seconds(value)
     if amount:
-        return [Limit(f"PGCONNECT_TIMEOUT={value}", amount, True, "PGCONNECT_TIMEOUT={}")]
+        return [Limit(f"PGCONNECT_TIMEOUT={value}", amount, True, "PGCONNECT_TIMEOUT={}", kind="env", value=value)]
     return []
 
 
@@ -178,61 +234,68 @@ def inner_timeouts(cmd: SimpleCommand, env: Mapping[str, EnvBinding]) -> Timeout
     args = cmd.args
     limits: list[Limit] = []
     if cmd.timeout_wrapper:
-        limits.append(Limit(f"timeout {fmt(cmd.timeout_wrapper)}", cmd.timeout_wrapper, True, "timeout {}"))
+        limits.append(Limit(f"timeout {fmt(cmd.timeout_wrapper)}", cmd.timeout_wrapper, True, "timeout {}",
+                            kind="timeout"))
     builtin, flag, flag_names = "", "", ""
     if name == "curl":
-        options, _ = getopt(args, CURL_SHORT_VALUES, CURL_LONG_VALUES, long_equals=False)
-        limits += _flag_limits(options, {"-m": seconds, "--max-time": seconds}, {"--connect-timeout": seconds})
+        options, locate = _options(getopt, args, CURL_SHORT_VALUES, CURL_LONG_VALUES, long_equals=False)
+        limits += _flag_limits(options, {"-m": seconds, "--max-time": seconds}, {"--connect-timeout": seconds},
+                               locate=locate)
         flag, flag_names = 'add "-m {}"', "-m/--max-time"
     elif name == "wget":
-        options, _ = getopt(args, WGET_SHORT_VALUES, WGET_LONG_VALUES)
+        options, locate = _options(getopt, args, WGET_SHORT_VALUES, WGET_LONG_VALUES)
         limits += _flag_limits(options, {"-T": duration, "--timeout": duration},
-                               {"--connect-timeout": duration, "--read-timeout": duration, "--dns-timeout": duration})
+                               {"--connect-timeout": duration, "--read-timeout": duration, "--dns-timeout": duration},
+                               locate=locate)
         flag, flag_names = 'add "-T {}"', "-T/--timeout"
     elif name in ("nc", "ncat", "netcat"):
-        options, _ = getopt(args, NC_SHORT_VALUES, NC_LONG_VALUES)
-        limits += _flag_limits(options, {"-w": seconds, "--wait": duration}, {})
+        options, locate = _options(getopt, args, NC_SHORT_VALUES, NC_LONG_VALUES)
+        limits += _flag_limits(options, {"-w": seconds, "--wait": duration}, {}, locate=locate)
         flag, flag_names = 'add "-w {}"', "-w"
     elif name == "psql":
         limits += _conninfo_limits(cmd, env)
         flag, flag_names = 'set "PGCONNECT_TIMEOUT={}" in front of it', "connect_timeout, no PGCONNECT_TIMEOUT"
     elif name == "pg_isready":
-        options, _ = getopt(args, "hpUdt", frozenset({"--host", "--port", "--username", "--dbname", "--timeout"}))
+        options, locate = _options(getopt, args, "hpUdt",
+                                   frozenset({"--host", "--port", "--username", "--dbname", "--timeout"}))
         written = [(n, v) for n, v, _ in options if n in ("-t", "--timeout") and v is not None]
-        limits += _flag_limits(options, {"-t": seconds, "--timeout": seconds}, {})
+        limits += _flag_limits(options, {"-t": seconds, "--timeout": seconds}, {}, locate=locate)
         if not written:
             builtin = "pg_isready gives up after 3 s unless -t says otherwise"
     elif name in ("mysql", "mysqladmin", "mariadb", "mariadb-admin"):
-        options, _ = getopt(args, "", frozenset({"--connect-timeout", "--connect_timeout"}))
-        limits += _flag_limits(options, {"--connect-timeout": seconds, "--connect_timeout": seconds}, {})
+        options, locate = _options(getopt, args, "", frozenset({"--connect-timeout", "--connect_timeout"}))
+        limits += _flag_limits(options, {"--connect-timeout": seconds, "--connect_timeout": seconds}, {}, locate=locate)
         flag, flag_names = 'add "--connect-timeout={}"', "--connect-timeout"
     elif name == "grpc_health_probe":
-        options, _ = goflags(args, GRPC_PROBE_VALUES)
-        limits += _flag_limits(options, {}, {"connect-timeout": go_duration, "rpc-timeout": go_duration}, "-", "s")
+        options, locate = _options(goflags, args, GRPC_PROBE_VALUES)
+        limits += _flag_limits(options, {}, {"connect-timeout": go_duration, "rpc-timeout": go_duration}, "-", "s",
+                               locate=locate)
         builtin = "grpc_health_probe allows 1 s to connect and 1 s for the RPC unless told otherwise"
     elif name == "grpcurl":
-        options, _ = goflags(args, GRPCURL_VALUES)
-        limits += _flag_limits(options, {"max-time": seconds}, {"connect-timeout": seconds}, "-")
+        options, locate = _options(goflags, args, GRPCURL_VALUES)
+        limits += _flag_limits(options, {"max-time": seconds}, {"connect-timeout": seconds}, "-", locate=locate)
         flag, flag_names = 'add "-max-time {}"', "-max-time"
     elif name == "etcdctl":
-        options, _ = getopt(args, "w", frozenset({"--command-timeout", "--dial-timeout", "--endpoints"}))
-        limits += _flag_limits(options, {"--command-timeout": go_duration}, {"--dial-timeout": go_duration}, unit="s")
+        options, locate = _options(getopt, args, "w", frozenset({"--command-timeout", "--dial-timeout", "--endpoints"}))
+        limits += _flag_limits(options, {"--command-timeout": go_duration}, {"--dial-timeout": go_duration}, unit="s",
+                               locate=locate)
         builtin = "etcdctl stops after --dial-timeout 2s and --command-timeout 5s by default"
     elif name == "kubectl":
-        options, _ = getopt(args, "nlos", frozenset({"--request-timeout", "--namespace", "--context", "--server"}))
-        limits += _flag_limits(options, {"--request-timeout": go_or_seconds}, {}, unit="s")
+        options, locate = _options(getopt, args, "nlos",
+                                   frozenset({"--request-timeout", "--namespace", "--context", "--server"}))
+        limits += _flag_limits(options, {"--request-timeout": go_or_seconds}, {}, unit="s", locate=locate)
         flag, flag_names = 'add "--request-timeout={}s"', "--request-timeout"
     elif name in ("rabbitmqctl", "rabbitmq-diagnostics"):
-        options, _ = getopt(args, "tnq", frozenset({"--timeout", "--node"}))
-        limits += _flag_limits(options, {"-t": seconds, "--timeout": seconds}, {})
+        options, locate = _options(getopt, args, "tnq", frozenset({"--timeout", "--node"}))
+        limits += _flag_limits(options, {"-t": seconds, "--timeout": seconds}, {}, locate=locate)
         flag, flag_names = 'add "--timeout {}"', "-t/--timeout"
     elif name in ("http", "https"):
-        options, _ = getopt(args, "aov", frozenset({"--timeout", "--auth", "--output"}))
-        limits += _flag_limits(options, {"--timeout": seconds}, {})
+        options, locate = _options(getopt, args, "aov", frozenset({"--timeout", "--auth", "--output"}))
+        limits += _flag_limits(options, {"--timeout": seconds}, {}, locate=locate)
         flag, flag_names = 'add "--timeout {}"', "--timeout"
     elif name in ("ping", "ping6"):
-        options, _ = getopt(args, "cWwisItlpQSM", frozenset())
-        limits += _flag_limits(options, {"-w": seconds}, {})
+        options, locate = _options(getopt, args, "cWwisItlpQSM", frozenset())
+        limits += _flag_limits(options, {"-w": seconds}, {}, locate=locate)
         if any(n == "-c" for n, _, _ in options):
             builtin = "ping stops after its -c count of packets"
         flag, flag_names = 'add "-w {}"', "-w"
@@ -246,7 +309,10 @@ def inner_timeouts(cmd: SimpleCommand, env: Mapping[str, EnvBinding]) -> Timeout
         builtin = "the vault CLI gives up after 60 s (VAULT_CLIENT_TIMEOUT) by default"
     elif name == "aws":
         builtin = "the aws CLI gives up after --cli-connect-timeout and --cli-read-timeout, 60 s each, by default"
-    return Timeouts(name, tuple(limits), builtin, flag, flag_names)
+    if cmd.timeout_wrapper == 0:
+        limits.append(Limit("timeout 0", 0.0, True, "timeout {}", kind="timeout"))
+    return Timeouts(name, tuple(limit for limit in limits if limit.seconds > 0), builtin, flag, flag_names,
+                    tuple(limit for limit in limits if limit.seconds == 0))
 
 
 # -- which commands outlive the probe ----------------------------------------------------------

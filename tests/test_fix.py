@@ -122,6 +122,21 @@ CASES = [
         "h: [{name: a, value: b}, {name: Host, value: x.example}]  # c\n",
         id="append-flow-list"),
     pytest.param(
+        "c: [sh, -c]\ns:\n  - |   # step 2\n    curl x\n",
+        [("set_item", ("s",), 0, "curl -m 4 x\n")],
+        "c: [sh, -c]\ns:\n  - |   # step 2\n    curl -m 4 x\n",
+        id="block-scalar-keeps-header-comment"),
+    pytest.param(
+        "exec:\n  command:   # ping\n    - redis-cli\n    - ping\nn: 1\n",
+        [("set", ("exec",), "command", ["sh", "-c", "redis-cli ping"])],
+        "exec:\n  command:   # ping\n    - sh\n    - -c\n    - redis-cli ping\nn: 1\n",
+        id="block-list-keeps-key-comment"),
+    pytest.param(
+        "exec:\n  command:   # ping\n    - redis-cli\nn: 1\n",
+        [("set", ("exec",), "command", ["a"], {"flow": True})],
+        "exec:\n  command: [a]   # ping\nn: 1\n",
+        id="block-list-to-flow-keeps-key-comment"),
+    pytest.param(
         "p:\n  tiemout: 1\n",
         [("rename", ("p",), "tiemout", "timeout")],
         "p:\n  timeout: 1\n",

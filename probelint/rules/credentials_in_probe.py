@@ -108,11 +108,14 @@ spec:
 None.
 
 ## Fix safety
-No automatic fix. Exempt the health path from authentication (a health endpoint should not
-need any), or run the check as an `exec` probe through `sh -c` and read the secret at run time
-from an environment variable set with `secretKeyRef` (`-p"$MYSQL_ROOT_PASSWORD"`; note that
-Kubernetes' own `$(VAR)` expansion leaves `valueFrom` variables empty, see PL008). Rotate the
-credential: it has already been stored in plain text.
+No automatic fix: each remedy needs something the manifest does not hold. Exempt the health
+path from authentication (a health endpoint should not need any), which is a change in the
+application; or run the check as an `exec` probe through `sh -c` and read the secret at run
+time from an environment variable set with `secretKeyRef` (`-p"$MYSQL_ROOT_PASSWORD"`; note
+that Kubernetes' own `$(VAR)` expansion leaves `valueFrom` variables empty, see PL008), which
+needs a Secret whose name and key only you know, and for a header a client in the image.
+Removing the credential from the probe would make an authenticated endpoint fail the probe.
+Rotate the credential: it has already been stored in plain text.
 
 ## References
 - Kubernetes, "Configure Liveness, Readiness and Startup Probes" (HTTP headers, gRPC probes

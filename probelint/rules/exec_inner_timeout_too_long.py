@@ -67,11 +67,19 @@ spec:
 None.
 
 ## Fix safety
-Always available, in one of two forms: set the inner timeout to `T - 1` (when `T` is 2 or
-more), or raise `timeoutSeconds` to the first whole second above the inner timeout. Lowering
-the inner timeout makes a slow but healthy check fail sooner; raising `T` delays the
-detection of a hang by the same amount. The message gives both numbers; which one is right
-depends on how long the check legitimately takes.
+With `T` 2 or more, safe: every limit the message names is set to `T - 1` where it is written,
+in its own unit and quoting (`-rpc-timeout=5s` becomes `-rpc-timeout=4s`, `timeout 1m`
+becomes `timeout 29` for `T` 30, `connect_timeout=5` in a conninfo becomes
+`connect_timeout=4`); the rest of the command is kept. The kubelet already stops the check
+after `T` seconds, so the probe keeps giving the same results, at most one second earlier,
+and the check now fails through its own error and ends instead of running on. Not offered
+when a limit's place is not known: a `PGCONNECT_TIMEOUT` from the container's `env` (which
+the application reads too), a limit in a script nested in a script or in backquotes, a
+folded (`>`) script, or a `|` block with a comment after its `|`.
+
+With `T` 1 (no whole second is left below it), unsafe: `timeoutSeconds` is raised to the
+first whole second above the inner timeout. That delays the detection of a hang by the same
+amount, and only the author knows whether the check legitimately takes that long.
 
 ## References
 - Kubernetes, "Configure Liveness, Readiness and Startup Probes" (`timeoutSeconds`, exec probe
@@ -85,11 +93,11 @@ depends on how long the check legitimately takes.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
-from probelint.dependencies import container_env
+from probelint.dependencies import EnvBinding, container_env
 from probelint.execparse import SimpleCommand, parse_exec
 from probelint.exectimeouts import (
     Limit,
@@ -100,7 +108,8 @@ from probelint.exectimeouts import (
     script_functions,
     shown,
 )
-from probelint.model import Finding
+from probelint.handler_fixes import edited_items, limit_edit, reparsed, set_items
+from probelint.model import Finding, Fix
 from probelint.probes import Probe
 from probelint.rule import Rule, RuleContext
 from probelint.workloads import Container
@@ -110,7 +119,7 @@ RULE = Rule(
     name="exec-inner-timeout-too-long",
     summary="An exec probe's inner timeout is not shorter than timeoutSeconds",
     level="warning",
-    fix="always",
+    fix="sometimes",
 )
 
 
@@ -146,7 +155,37 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
                 # `timeout` wrapper that the runtime kills, runs on.
                 survives = (cmd.shell and not replaces_shell(probe, commands, cmd)) or cmd.timeout_wrapper is not None
                 yield ctx.probe_finding(probe, _message(probe, cmd, late, raise_to, survives),
-                                        at=_node(probe, cmd, late), fixable=True)
+                                        at=_node(probe, cmd, late),
+                                        fix=_fix(ctx, probe, commands, cmd, late, raise_to, env))
+
+
+def _fix(ctx: RuleContext, probe: Probe, commands: list[SimpleCommand], cmd: SimpleCommand, late: list[Limit],
+         raise_to: int, env: Mapping[str, EnvBinding]) -> Fix | None:
+    """Set the late limits to timeoutSeconds - 1 where they are written; with timeoutSeconds 1,
+    raise timeoutSeconds instead.
+
+    Lowering is safe: the kubelet already ends the check at timeoutSeconds, so the probe
+    gives the same results one second earlier at most. Raising timeoutSeconds is unsafe: it
+    delays the detection of a hang, and only the author knows whether the check needs
+    that long.
+    """
+    timeout = probe.timeout
+    if timeout < 2:
+        return ctx.probe_fix(probe, f"Raise timeoutSeconds to {raise_to}", {"timeoutSeconds": raise_to}, unsafe=True)
+    command = probe.command
+    edits = [limit_edit(command, cmd, limit, timeout - 1) for limit in late] if command else [None]
+    if any(edit is None for edit in edits):
+        return None
+    items = edited_items(command, edits)
+    new = reparsed(command, items, commands, cmd) if items is not None else None
+    again = inner_timeouts(new, env) if new is not None else None
+    if again is None or not (min((limit.seconds for limit in again.whole), default=timeout) < timeout
+                             or all(limit.seconds < timeout for limit in again.limits)):
+        return None
+    shown_limits = " and ".join(f'"{limit.with_value(timeout - 1)}"'
+                                for limit in sorted(late, key=lambda limit: limit.seconds))
+    builder = ctx.fix(f"Set {shown_limits}", scope=probe.container.node)
+    return builder.build() if set_items(builder, probe, items) else None
 
 
 def _node(probe: Probe, cmd: SimpleCommand, late: list[Limit]) -> Node:

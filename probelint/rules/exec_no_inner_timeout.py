@@ -88,11 +88,26 @@ spec:
 None.
 
 ## Fix safety
-Available when `timeoutSeconds` is 2 or more: prefix the command with `timeout N`, or add the
-client's own limit, with N = `timeoutSeconds` - 1. The `timeout` prefix needs the
-`timeout` utility in the image (coreutils or BusyBox; old BusyBox builds want
-`timeout -t N`). With `timeoutSeconds` 1 there is no whole-second limit below the probe's own, so no
-fix is proposed: raise `timeoutSeconds` first (PL206).
+Available when `timeoutSeconds` is 2 or more and the command is written in the script item
+itself (not in a script nested in a script, nor in backquotes). The first reported command is
+limited to N = `timeoutSeconds` - 1, editing only those characters of the script:
+
+* a limit written as 0 is set to N (`curl -m 0` becomes `curl -m 4`, `timeout 0 curl` becomes
+  `timeout 4 curl`, `pg_isready -t 0` becomes `pg_isready -t 4`): safe;
+* else the client's own limit is added right after the program (`curl -m 4`, `wget -T 4`,
+  `nc -w 4`, `mysql --connect-timeout=4` after any `--defaults-file`, `grpcurl -max-time 4`,
+  `kubectl --request-timeout=4s`, `rabbitmqctl --timeout 4`, `http --timeout 4`, `ping -w 4`),
+  or `PGCONNECT_TIMEOUT=4` is set in front of `psql`: safe, since it only makes a program the
+  image already runs give up one second before the kubelet stops waiting;
+* else the program is prefixed with `timeout N` (after `env`, `nice` or `exec`, before
+  `busybox`): unsafe, because the image must have the `timeout` utility (coreutils or
+  BusyBox; old BusyBox builds want `timeout -t N`).
+
+An edit is only proposed if the command then reads as limited; the next commands of the
+script are fixed in the next rounds. With `timeoutSeconds` 1 there is no whole-second limit
+below the probe's own, so no fix is proposed: raise `timeoutSeconds` first (PL206). A `|`
+block script keeps its lines; a folded (`>`) script, or a block with a comment after its `|`,
+cannot be rewritten exactly and gets no fix.
 
 ## References
 - Kubernetes, "Configure Liveness, Readiness and Startup Probes" (caution on exec probes and
@@ -105,19 +120,31 @@ fix is proposed: raise `timeoutSeconds` first (PL206).
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 
-from probelint.dependencies import container_env
-from probelint.execparse import SimpleCommand
+from probelint.dependencies import EnvBinding, container_env
+from probelint.execparse import SimpleCommand, basename, parse_exec
 from probelint.exectimeouts import (
+    CONNECT_TIMEOUT,
     Limit,
     Timeouts,
     command_node,
+    inner_timeouts,
     inner_value,
     shown,
     unbounded,
 )
-from probelint.model import Finding
+from probelint.handler_fixes import (
+    TextEdit,
+    edited_items,
+    insert_after,
+    insert_before,
+    limit_edit,
+    reparsed,
+    set_items,
+)
+from probelint.model import Finding, Fix
 from probelint.probes import Probe
 from probelint.rule import Rule, RuleContext
 from probelint.workloads import Container
@@ -141,8 +168,100 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
             continue
         found = unbounded(probe, env)
         if found:
-            yield ctx.probe_finding(probe, _message(probe, found), at=command_node(probe, found[0][0]),
-                                    fixable=probe.timeout >= 2)
+            cmd, timeouts = found[0]
+            yield ctx.probe_finding(probe, _message(probe, found), at=command_node(probe, cmd),
+                                    fix=_fix(ctx, probe, cmd, timeouts, env))
+
+
+# -- the fix -------------------------------------------------------------------------------
+# Options that the MySQL clients only accept first on the command line.
+MYSQL_FIRST = ("--defaults-file", "--defaults-extra-file", "--no-defaults", "--print-defaults",
+               "--defaults-group-suffix")
+# What may follow a word for an option to be inserted right after it (`curl>x` would turn the
+# new value into a file descriptor).
+_AFTER_WORD = frozenset(" \t\n;|&)")
+
+
+def _fix(ctx: RuleContext, probe: Probe, cmd: SimpleCommand, timeouts: Timeouts,
+         env: Mapping[str, EnvBinding]) -> Fix | None:
+    """Limit the first reported command to timeoutSeconds - 1, as the message proposes.
+
+    A limit written as 0 (switched off) is set instead when there is one; else the client's
+    own option is added when it has one; both are safe: they only make a program the image
+    already runs give up one second before the kubelet would. Otherwise a ``timeout N``
+    prefix, unsafe: the image must have ``timeout``. An edit is kept only if the command
+    then reads as bounded.
+    """
+    command = probe.command
+    commands = parse_exec(command)
+    if probe.timeout < 2 or command is None or not commands or not cmd.places:
+        return None
+    value = inner_value(probe.timeout)
+    candidates = [_enable_edit(command, cmd, timeouts, value), _option_edit(command, cmd, timeouts, value),
+                  _prefix_edit(cmd, value)]
+    for edit, title, unsafe in candidates:
+        if edit is None:
+            continue
+        items = edited_items(command, [edit])
+        new = reparsed(command, items, commands, cmd) if items is not None else None
+        bounded = inner_timeouts(new, env) if new is not None else None
+        if bounded is None or not bounded.bounded:
+            continue
+        builder = ctx.fix(title, unsafe=unsafe, scope=probe.container.node)
+        if set_items(builder, probe, items):
+            return builder.build()
+    return None
+
+
+def _enable_edit(command: list[str], cmd: SimpleCommand, timeouts: Timeouts,
+                 value: int) -> tuple[TextEdit | None, str, bool]:
+    """A whole-command limit written as 0 (``-m 0``, ``timeout 0``), set to ``value``."""
+    # With both `timeout 0` and `-m 0`, the client's option: it is the one the message names.
+    whole = sorted((limit for limit in timeouts.disabled if limit.whole), key=lambda limit: limit.kind == "timeout")
+    for limit in whole:
+        edit = limit_edit(command, cmd, limit, value)
+        if edit is not None:
+            return edit, f'Change "{limit.written}" to "{limit.with_value(value)}"', False
+    return None, "", False
+
+
+def _option_edit(command: list[str], cmd: SimpleCommand, timeouts: Timeouts,
+                 value: int) -> tuple[TextEdit | None, str, bool]:
+    """The client's own limit (``curl -m 4``), written right after the program, or as an
+    assignment in front of the command (``PGCONNECT_TIMEOUT=4 psql``)."""
+    lead = len(cmd.written) - len(cmd.argv)
+    option = re.fullmatch(r'add "(.+)"', timeouts.flag)
+    if option is not None:
+        text = option.group(1).format(value)
+        after = lead
+        if timeouts.tool in ("mysql", "mysqladmin", "mariadb", "mariadb-admin"):
+            while after + 1 < len(cmd.written) and cmd.written[after + 1].startswith(MYSQL_FIRST):
+                after += 1
+        item, _, end = cmd.places[after]
+        following = command[item][end:end + 2]
+        if following[:1] and following[:1] not in _AFTER_WORD and following != "\\\n":
+            return None, "", False
+        return insert_after(cmd.places[after], " " + text), f'Add "{text}" to {timeouts.tool}', False
+    assignment = re.fullmatch(r'set "(.+)" in front of it', timeouts.flag)
+    if assignment is not None and not any(CONNECT_TIMEOUT.search(arg) for arg in cmd.args):
+        # A connect_timeout in the conninfo, even 0, wins over the variable.
+        text = assignment.group(1).format(value)
+        return insert_before(cmd.places[0], text + " "), f'Set "{text}" in front of {timeouts.tool}', False
+    return None, "", False
+
+
+def _prefix_edit(cmd: SimpleCommand, value: int) -> tuple[TextEdit | None, str, bool]:
+    """``timeout N`` right before the program, after any wrappers (``nice``, ``env X=1``,
+    ``exec``) and assignments, which all pass their effect on through ``timeout``; before
+    ``busybox``, whose applet would otherwise be ``timeout``."""
+    lead = len(cmd.written) - len(cmd.argv)
+    at = lead
+    for index, word in enumerate(cmd.written[:lead]):
+        if basename(word) == "busybox":
+            at = index
+            break
+    return (insert_before(cmd.places[at], f"timeout {value} "), f'Prefix {cmd.program} with "timeout {value}"',
+            True)
 
 
 def _message(probe: Probe, found: list[tuple[SimpleCommand, Timeouts]]) -> str:

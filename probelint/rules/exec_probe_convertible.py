@@ -111,12 +111,18 @@ spec:
 None. Uses `--kube-version` for the gRPC conversion.
 
 ## Fix safety
-Offered only when the conversion is exact apart from one difference that applies to every
-conversion, and it is therefore unsafe: the command connects to the container over
-loopback, the kubelet connects to the pod IP. A server that listens only on `127.0.0.1`
-or `::1` passes the exec probe and fails the native one, which the manifest cannot tell.
-The probe's timing fields are kept; the exec command's own timeouts (`-m`,
-`-connect-timeout`, ...) are dropped, since `timeoutSeconds` covers the whole native probe.
+Offered only when the conversion has no caveat (the list above), and then unsafe: `exec` is
+replaced by the native handler the message names, written in the style of the `exec` block
+(block or flow), where `exec` was (at the end of a probe written as a flow mapping); the
+probe's timing fields are kept. The exec command's own timeouts (`-m`,
+`-connect-timeout`, `timeout 3`, ...) are dropped, since `timeoutSeconds`, which the kubelet
+already enforced on the command, covers the whole native probe. It is unsafe because of one
+difference that applies to every conversion and that the manifest cannot settle: the command
+connected to the container over loopback, the kubelet connects to the pod IP (and sends it in
+the `Host` header). A server that listens only on `127.0.0.1` or `::1`, or that only accepts
+`localhost` as a host name, passes the exec probe and fails the native one. With caveats, or
+for gRPC with an explicit `--kube-version` below 1.24, there is no fix: the message says what
+would change.
 
 ## References
 - Kubernetes, "Configure Liveness, Readiness and Startup Probes" (native HTTP, TCP and gRPC
@@ -136,6 +142,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from yaml.nodes import MappingNode
+
 from probelint.execparse import SimpleCommand, parse_exec
 from probelint.exectimeouts import (
     CURL_LONG_VALUES,
@@ -149,7 +157,7 @@ from probelint.exectimeouts import (
     goflags,
     shown,
 )
-from probelint.model import Finding
+from probelint.model import Finding, Fix
 from probelint.probes import Probe
 from probelint.rule import Rule, RuleContext
 from probelint.secrets import CREDENTIAL_HEADERS
@@ -173,6 +181,7 @@ class Conversion:
     handler: str  # the native handler, as YAML flow text
     what: str  # what the command checks
     caveats: list[str] = field(default_factory=list)
+    native: tuple[str, dict[str, object]] | None = None  # the same handler as data, for the fix
 
 
 # -- HTTP ------------------------------------------------------------------------------------
@@ -314,7 +323,7 @@ def _curl(cmd: SimpleCommand) -> Conversion | None:
     if target.userinfo:
         caveats.append("the URL carries credentials, which httpGet could only send as a literal header")
     return Conversion(_http_handler(target, headers), f"requests {_url_text(target)} from the container itself",
-                      caveats)
+                      caveats, _http_native(target, headers))
 
 
 WGET_SKIP = frozenset({
@@ -374,7 +383,7 @@ def _wget(cmd: SimpleCommand) -> Conversion | None:
     if target.userinfo:
         caveats.append("the URL carries credentials, which httpGet could only send as a literal header")
     return Conversion(_http_handler(target, headers), f"requests {_url_text(target)} from the container itself",
-                      caveats)
+                      caveats, _http_native(target, headers))
 
 
 def _url_text(target: _Target) -> str:
@@ -405,6 +414,15 @@ def _http_handler(target: _Target, headers: list[tuple[str, str]]) -> str:
     return "httpGet: {" + ", ".join(parts) + "}"
 
 
+def _http_native(target: _Target, headers: list[tuple[str, str]]) -> tuple[str, dict[str, object]]:
+    spec: dict[str, object] = {"path": target.path, "port": target.port}
+    if target.scheme == "https":
+        spec["scheme"] = "HTTPS"
+    if headers:
+        spec["httpHeaders"] = [{"name": name, "value": value} for name, value in headers]
+    return "httpGet", spec
+
+
 # -- TCP -------------------------------------------------------------------------------------
 NC_ALLOWED = frozenset({"-z", "-v", "-n", "-w", "--wait", "-4", "-6", "-N", "-q", "--zero-io", "--verbose", "--nodns"})
 
@@ -418,7 +436,8 @@ def _nc(cmd: SimpleCommand) -> Conversion | None:
     if host.strip("[]").lower() not in LOCAL_HOSTS or not port.isdigit() or not 1 <= int(port) <= 65535:
         return None
     number = int(port)
-    return Conversion(f"tcpSocket: {{port: {number}}}", f"checks that local port {number} accepts a TCP connection")
+    return Conversion(f"tcpSocket: {{port: {number}}}", f"checks that local port {number} accepts a TCP connection",
+                      native=("tcpSocket", {"port": number}))
 
 
 # -- gRPC ------------------------------------------------------------------------------------
@@ -452,11 +471,13 @@ def _grpc(cmd: SimpleCommand) -> Conversion | None:
     if service is not None and ("$" in service or "`" in service):
         return None
     parts = [f"port: {int(port)}"]
+    spec: dict[str, object] = {"port": int(port)}
     if service:
         parts.append(f"service: {_flow(service)}")
+        spec["service"] = service
     named = f' "{service}"' if service else ""
     what = f"calls the gRPC health service{named} on local port {int(port)}"
-    return Conversion("grpc: {" + ", ".join(parts) + "}", what, caveats)
+    return Conversion("grpc: {" + ", ".join(parts) + "}", what, caveats, ("grpc", spec))
 
 
 CONVERTERS = {"curl": _curl, "wget": _wget, "nc": _nc, "ncat": _nc, "netcat": _nc, "grpc_health_probe": _grpc}
@@ -492,4 +513,25 @@ def _finding(ctx: RuleContext, probe: Probe, cmd: SimpleCommand, conversion: Con
         fixable = False
     if conversion.caveats:
         text += "; not an exact equivalent: " + "; ".join(conversion.caveats)
-    return ctx.probe_finding(probe, text, field="exec", fixable=fixable)
+    fix = _native_fix(ctx, probe, conversion) if fixable else None
+    return ctx.probe_finding(probe, text, field="exec", fix=fix)
+
+
+def _native_fix(ctx: RuleContext, probe: Probe, conversion: Conversion) -> Fix | None:
+    """Replace ``exec`` with the native handler, where ``exec`` was, in the same block or
+    flow style; the timing fields stay.
+
+    Unsafe even without caveats: the kubelet connects to the pod IP (and sends it as the
+    ``Host``), the command connected to loopback, and only the application knows whether it
+    listens and answers there.
+    """
+    exec_node = probe.map.get("exec")
+    if conversion.native is None or not isinstance(exec_node, MappingNode):
+        return None
+    name, spec = conversion.native
+    # Quoting is read from the whole object: the container's own strings are mostly the
+    # command items this fix removes.
+    builder = ctx.fix(f"Replace exec with {conversion.handler}", unsafe=True)
+    builder.delete(probe.node, "exec")
+    builder.set(probe.node, name, spec, after="exec", flow=bool(exec_node.flow_style))
+    return builder.build()

@@ -94,15 +94,19 @@ spec:
 None.
 
 ## Fix safety
-Sometimes available, and unsafe: the path is replaced by the framework's liveness endpoint
-when it is known: `/actuator/health` and `/actuator/health/readiness` become
-`/actuator/health/liveness` (Spring Boot serves it with probes enabled, the default on
-Kubernetes since 2.3); `/q/health` and `/q/health/ready` become `/q/health/live`;
-MicroProfile `/health` and `/health/ready` become `/health/live`; Dropwizard `/healthcheck`
-becomes `/ping`; Prometheus-style `/-/ready` becomes `/-/healthy`; etcd `/health` becomes
-`/health?exclude=NOSPACE&serializable=true` (what kubeadm uses) and etcd `/readyz` becomes
-`/livez`. Other readiness paths and Elasticsearch's `/_cluster/health` need a liveness check
-chosen by hand (for Elasticsearch a node-local one: `tcpSocket`, or `GET /`).
+Sometimes available, and unsafe: `httpGet.path` is replaced by the framework's liveness
+endpoint when it is known, keeping any context path and dropping the old query:
+`/actuator/health` and `/actuator/health/readiness` become `/actuator/health/liveness` (Spring
+Boot serves it with probes enabled, the default on Kubernetes since 2.3); `/q/health` and
+`/q/health/ready` become `/q/health/live`; MicroProfile `/health` and `/health/ready` become
+`/health/live`; Dropwizard `/healthcheck` becomes `/ping`; Prometheus-style `/-/ready` becomes
+`/-/healthy`; etcd `/health` becomes `/health?exclude=NOSPACE&serializable=true` (what kubeadm
+uses) and etcd `/readyz` becomes `/livez`. It is unsafe because the new path comes from the
+framework's conventions, not from the manifest: the endpoint may be disabled or moved in the
+application (a Spring Boot without probe groups answers 404). Other readiness paths, gRPC
+services and Elasticsearch's `/_cluster/health` need a liveness check chosen by hand (for
+Elasticsearch a node-local one: `tcpSocket`, or `GET /`), and a probe rewritten by Istio is not
+fixed, since its real path is in the sidecar's `ISTIO_KUBE_APP_PROBERS`.
 
 ## References
 - Spring Boot reference, "Kubernetes Probes":
@@ -129,6 +133,7 @@ from probelint.dependencies import (
 )
 from probelint.model import Finding
 from probelint.rule import Rule, RuleContext
+from probelint.rules.liveness_http_dependency import path_fix
 from probelint.workloads import Container
 
 RULE = Rule(
@@ -186,4 +191,5 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
         message += f'; use "{suggestion}"'
     http = probe.map.map("httpGet")
     at = (http.get("path") if http else None) or probe.anchor("httpGet")
-    yield ctx.probe_finding(probe, message, at=at, fixable=suggestion is not None)
+    fix = path_fix(ctx, probe, suggestion) if suggestion is not None else None
+    yield ctx.probe_finding(probe, message, at=at, fix=fix)

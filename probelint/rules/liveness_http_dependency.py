@@ -94,12 +94,16 @@ None.
 ## Fix safety
 Sometimes available, and unsafe: when the framework is recognisable from the path (Spring
 Boot `/actuator/health/...`, Quarkus `/q/health/...`, MicroProfile Health `/health/...` on a
-MicroProfile runtime), the path is replaced by the framework's process-local liveness endpoint
-(`/actuator/health/liveness`, `/q/health/live`, `/health/live`). Spring Boot serves
-`/actuator/health/liveness` only with probes enabled (the default on Kubernetes since 2.3).
-Otherwise the message explains the problem and the endpoint has to be changed in the
-application. Checking the dependency in the readiness probe is a separate decision (see
-PL304).
+MicroProfile runtime), `httpGet.path` is replaced by the framework's process-local liveness
+endpoint (`/actuator/health/liveness`, `/q/health/live`, `/health/live`, under the same
+context path), without the old query; nothing else changes. It is unsafe because the path
+comes from the framework's conventions, not from the manifest: Spring Boot serves
+`/actuator/health/liveness` only with probes enabled (the default on Kubernetes since 2.3), and
+a custom management base path or a disabled health group makes it 404. A probe rewritten by
+Istio is not fixed: its real path is in the sidecar's `ISTIO_KUBE_APP_PROBERS`. Otherwise, a
+deep-check flag such as `full=true` included, the message explains the problem and the
+endpoint has to be chosen in the application. Checking the dependency in the readiness
+probe is a separate decision (see PL304).
 
 ## References
 - Henning Jacobs, "Kubernetes Liveness Probes are Dangerous":
@@ -118,6 +122,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from yaml.nodes import MappingNode
+
 from probelint.dependencies import (
     TokenMatch,
     container_runtime,
@@ -127,9 +133,11 @@ from probelint.dependencies import (
     liveness_path_for,
     match_path,
 )
-from probelint.model import Finding
+from probelint.model import Finding, Fix
+from probelint.probes import Probe
 from probelint.rule import Rule, RuleContext
 from probelint.workloads import Container
+from probelint.yamlnode import Map
 
 RULE = Rule(
     code="PL301",
@@ -184,7 +192,22 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
             message += f'; drop "{match.token}" ("{_without_flag(target.path, match.token)}") to ask for the shallow check'
     http = probe.map.map("httpGet")
     at = (http.get("path") if http else None) or probe.anchor("httpGet")
-    yield ctx.probe_finding(probe, message, at=at, level=level, fixable=suggestion is not None)
+    fix = path_fix(ctx, probe, suggestion) if suggestion is not None else None
+    yield ctx.probe_finding(probe, message, at=at, level=level, fix=fix)
+
+
+def path_fix(ctx: RuleContext, probe: Probe, path: str) -> Fix | None:
+    """Replace the written ``httpGet.path`` with the framework's liveness path.
+
+    Unsafe: the path comes from the framework table, not from the manifest, and the endpoint
+    may be switched off in the application (Spring Boot serves its liveness group only with
+    probes enabled).
+    """
+    http = probe.map.get("httpGet")
+    if not isinstance(http, MappingNode) or Map(http).get("path") is None:
+        return None
+    builder = ctx.fix(f'Set the liveness path to "{path}"', unsafe=True, scope=probe.container.node)
+    return builder.set(http, "path", path).build()
 
 
 def _token(path: str, container: Container) -> TokenMatch | None:

@@ -124,7 +124,13 @@ from probelint import istio
 from probelint.model import Finding
 from probelint.probes import Probe, is_int
 from probelint.rule import Rule, RuleContext
-from probelint.services import MONITORING_PORT, Service, monitoring_only, resolve_target, unique_services
+from probelint.services import (
+    MONITORING_PORT,
+    Service,
+    monitoring_only,
+    resolve_target,
+    unique_services,
+)
 from probelint.workloads import Container, Workload
 
 RULE = Rule(

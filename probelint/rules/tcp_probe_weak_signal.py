@@ -67,12 +67,14 @@ spec:
 None.
 
 ## Fix safety
-Sometimes available, and unsafe: when the container declares an HTTP or gRPC port, the
-probe can become `httpGet` on that port or `grpc` on its number. That assumes the application
-serves a health endpoint there (an HTTP path that answers 200 to 399 without authentication,
-or the gRPC health service `grpc.health.v1.Health`), which the manifest cannot show; choose the
-path yourself. gRPC probes need Kubernetes 1.24 or later, so they are only suggested for that
-target version. Without such a port there is no fix.
+No automatic fix. A declared HTTP or gRPC port says what the port speaks, not that the
+application serves a health check there: an `httpGet` needs a path that answers 200 to 399
+without authentication, a `grpc` probe needs the gRPC health service
+(`grpc.health.v1.Health`), and neither the manifest nor the service profile (which holds
+latency and startup figures, not endpoints) names one. Writing `/` or `/healthz` would be a
+guess that can turn a working probe into one that always fails. The message names the port
+to use; choose the endpoint yourself. gRPC probes need Kubernetes 1.24 or later, so they are
+only suggested for that target version.
 
 ## References
 - Kubernetes, "Pod Lifecycle" (TCP probe semantics):
@@ -97,7 +99,7 @@ RULE = Rule(
     name="tcp-probe-weak-signal",
     summary="A liveness or readiness probe only checks that a TCP port accepts connections",
     level="info",
-    fix="sometimes",
+    fix="never",
 )
 
 GRPC_PROBE_VERSION = (1, 24)
@@ -153,7 +155,7 @@ def _finding(ctx: RuleContext, probe: Probe, sidecar: bool) -> Finding:
             message += f"; {where}: an httpGet on port {target} checks that the application answers a request"
     handler = probe.map.map("tcpSocket")
     at = (handler.key_node("port") if handler else None) or probe.anchor("tcpSocket")
-    return ctx.probe_finding(probe, message, at=at, fixable=better is not None)
+    return ctx.probe_finding(probe, message, at=at)
 
 
 def _protocol(port: Port) -> str | None:
