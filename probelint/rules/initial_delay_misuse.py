@@ -87,10 +87,15 @@ spec:
 None.
 
 ## Fix safety
-Safe: set `initialDelaySeconds` to 0 (or remove it). With a startup probe, liveness and
-readiness still wait for startup to succeed; without one, readiness failures during boot are
-harmless. A liveness `initialDelaySeconds` without a startup probe is left alone, because it is
-what protects startup there (see PL103 for the better fix).
+Safe, and always offered: the fix removes the `initialDelaySeconds` key. 0 is its default, so
+the shortest text that says "no delay" is no key at all, and a removed key cannot be mistaken
+for a tuned value later. It writes `initialDelaySeconds: 0` instead where removing the key
+would not give 0: when the delay is merged from an anchor (`<<: *defaults`, where the other
+users of the anchor keep theirs), when the key is written twice, or when it is the probe's only
+key. With a startup probe, liveness and readiness still wait for startup to succeed; without
+one, readiness failures during boot are harmless. A liveness `initialDelaySeconds` without a
+startup probe is left alone, because it is what protects startup there (see PL103 for the
+better fix).
 
 ## References
 - https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#configure-probes
@@ -102,9 +107,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from probelint.model import Finding
+from yaml.nodes import ScalarNode
+
+from probelint.model import Finding, Fix
+from probelint.probes import Probe
 from probelint.rule import Rule, RuleContext
 from probelint.workloads import Container
+from probelint.yamlnode import TAG_MERGE
 
 RULE = Rule(
     code="PL208",
@@ -135,7 +144,7 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
                 f"in parallel with the startup probe, so it is redundant, and when startup succeeds sooner it "
                 f"only {effect} until {delay}s after start; set initialDelaySeconds to 0",
                 field="initialDelaySeconds",
-                fixable=True,
+                fix=zero_delay_fix(ctx, probe),
             )
         return
     if is_job:
@@ -156,5 +165,19 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
         f"between {delay}s and {delay + period}s after container start even when the application is up "
         f"sooner; set initialDelaySeconds to 0",
         field="initialDelaySeconds",
-        fixable=True,
+        fix=zero_delay_fix(ctx, readiness),
     )
+
+
+def zero_delay_fix(ctx: RuleContext, probe: Probe) -> Fix | None:
+    """Remove ``initialDelaySeconds``: 0 is its default, so the shortest correct text has no key.
+
+    The key is set to 0 instead when removing it would not give 0: when the delay comes from a
+    merged mapping (``<<: *defaults``), when the key is written twice (the last one counts), or
+    when it is the probe's only key (removing it would leave an empty block, which is null).
+    """
+    written = [key for key, _value in probe.node.value
+               if isinstance(key, ScalarNode) and key.value == "initialDelaySeconds" and key.tag != TAG_MERGE]
+    if len(written) == 1 and len(probe.node.value) > 1:
+        return ctx.probe_fix(probe, "Remove initialDelaySeconds", {"initialDelaySeconds": None})
+    return ctx.probe_fix(probe, "Set initialDelaySeconds to 0", {"initialDelaySeconds": 0})

@@ -62,7 +62,10 @@ with `stall-max`, at least the smallest threshold whose stall tolerance
 `(failureThreshold − 1) × max(periodSeconds, timeoutSeconds) + timeoutSeconds` covers it. The
 value is capped at 10; when more would be needed the message says so, because then the
 timeout (PL201) or the endpoint is the problem, not the threshold. A higher threshold delays
-the detection of a real hang by one period per step.
+the detection of a real hang by one period per step. With a profile the threshold depends on
+the period and the timeout: when another rule of the same run is about to raise them on this
+probe (PL212 a short period, PL206 the timeout of an exec probe) and that changes the
+threshold, the fix waits for those values and is computed from them.
 
 ## References
 - https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/
@@ -84,6 +87,7 @@ from probelint.timing import (
     format_rate,
     stall_tolerance,
 )
+from probelint.timing_fixes import pending_timing, waiting_note
 from probelint.workloads import Container
 
 DEFAULT_THRESHOLD = 3
@@ -107,34 +111,26 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
         return
     period, timeout = liveness.period, liveness.timeout
     profile = ctx.profile
-    p99 = profile.p99 if profile else None
-    if p99 is not None and p99.seconds <= 0:
-        p99 = None
-    stall = profile.stall_max if profile else None
+    p99, stall = _p99(profile), _stall(profile)
     message = (f"failureThreshold is 1: a single probe that fails or takes longer than "
                f"{liveness.describe('timeoutSeconds')} restarts the container")
-    fixed, too_many = DEFAULT_THRESHOLD, []
+    fixed, too_many = proposed_threshold(profile, period, timeout), []
     if p99 is not None:
         rate_threshold, text = _rate_part(profile, liveness)
         message += text
         if rate_threshold is None or rate_threshold > MAX_THRESHOLD:
             too_many.append(f"no failureThreshold up to {MAX_THRESHOLD} meets the restart budget: timeoutSeconds "
                             f"{timeout} is too close to the p99 for a liveness signal, raise it first (PL201)")
-        else:
-            fixed = max(fixed, rate_threshold)
     else:
         rate = expected_false_events_per_year(ILLUSTRATIVE_P, period, 1)
         message += (f" (with periodSeconds {period}, one probe in 10,000 failing by chance means about "
                     f"{format_rate(rate)} restarts per pod-year)")
     rides_out = None
-    if stall is not None and stall.seconds > 0:
+    if stall is not None:
         if _stall_threshold(stall.seconds, period, timeout) > MAX_THRESHOLD:
             too_many.append(f"no failureThreshold up to {MAX_THRESHOLD} rides out {stall.describe('stall_max')}")
         else:
-            fixed = max(fixed, _stall_threshold(stall.seconds, period, timeout))
             rides_out = f"rides out {stall.describe('stall_max')}"
-    if too_many:
-        fixed = MAX_THRESHOLD
     outcomes = []
     if p99 is not None:
         expected = expected_false_events_per_year(profile.tail(timeout), period, fixed)
@@ -146,8 +142,45 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
         message += ", which " + " and ".join(outcomes)
     for reason in too_many:
         message += f"; {reason}"
+    # With a profile the threshold depends on the period and the timeout: when another rule is
+    # about to raise them (PL212, PL206), it is computed again from the new values.
+    later_period, later_timeout, codes = pending_timing(ctx, liveness)
+    if codes and proposed_threshold(profile, later_period, later_timeout) != fixed:
+        message += waiting_note(codes, liveness, later_period, later_timeout)
+        yield ctx.probe_finding(liveness, message, field="failureThreshold")
+        return
     fix = ctx.probe_fix(liveness, f"Set failureThreshold to {fixed}", {"failureThreshold": fixed})
     yield ctx.probe_finding(liveness, message, field="failureThreshold", fix=fix)
+
+
+def proposed_threshold(profile: Profile | None, period: int, timeout: int) -> int:
+    """3, or more when the profile's restart budget or stall-max needs it; 10 when even that
+    is not enough (the message then says why)."""
+    fixed, capped = DEFAULT_THRESHOLD, False
+    if _p99(profile) is not None:
+        rate_threshold = failure_threshold_for_budget(profile.tail(timeout), period,
+                                                      profile.value("restart_budget").seconds)
+        if rate_threshold is None or rate_threshold > MAX_THRESHOLD:
+            capped = True
+        else:
+            fixed = max(fixed, rate_threshold)
+    stall = _stall(profile)
+    if stall is not None:
+        if _stall_threshold(stall.seconds, period, timeout) > MAX_THRESHOLD:
+            capped = True
+        else:
+            fixed = max(fixed, _stall_threshold(stall.seconds, period, timeout))
+    return MAX_THRESHOLD if capped else fixed
+
+
+def _p99(profile: Profile | None):
+    p99 = profile.p99 if profile else None
+    return p99 if p99 is not None and p99.seconds > 0 else None
+
+
+def _stall(profile: Profile | None):
+    stall = profile.stall_max if profile else None
+    return stall if stall is not None and stall.seconds > 0 else None
 
 
 def _rate_part(profile: Profile, liveness: Probe) -> tuple[int | None, str]:

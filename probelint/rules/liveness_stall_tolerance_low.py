@@ -56,9 +56,14 @@ spec:
   tolerance when the service profile gives no `stall-max`.
 
 ## Fix safety
-Safe: `failureThreshold` becomes `⌈(minimum − timeoutSeconds) / periodSeconds⌉ + 1`, the
-smallest value whose tolerance reaches the minimum. This makes hang detection slower by the
-same amount; the message gives the new worst case.
+Safe: `failureThreshold` is set (or added) to `⌈(minimum − timeoutSeconds) / periodSeconds⌉ +
+1`, the smallest value whose tolerance reaches the minimum, computed from the manifest, the
+configuration and the profile only. This makes hang detection slower by the same amount; the
+message gives the new worst case. The threshold depends on the period and the timeout: when
+another rule of the same run is about to raise them on this probe (PL212 a short period, PL206
+the timeout of an exec probe) and that changes the threshold needed, the fix waits for those
+values and is computed from them, so that a threshold meant for a one-second period is never
+combined with a ten-second one.
 
 ## References
 - probe-semantics §5e (correlated stalls) and §5a (hang detection)
@@ -73,6 +78,7 @@ from collections.abc import Iterator
 from probelint.model import Finding
 from probelint.rule import Rule, RuleContext
 from probelint.timing import hang_detection, stall_always_fatal, stall_tolerance
+from probelint.timing_fixes import pending_timing, waiting_note
 from probelint.units import format_duration
 from probelint.workloads import Container
 
@@ -108,18 +114,34 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
     else:
         consequence = (f"a stall longer than {tolerance}s can restart the container and one of {fatal}s or more "
                        f"always does")
-    new_threshold = math.ceil(round((minimum - timeout) / period, 9)) + 1
+    if period <= 0:
+        return  # a negative period is rejected by the API server (PL003)
+    new_threshold = proposed_threshold(minimum, period, timeout, threshold)
     new_tolerance = (new_threshold - 1) * period + timeout
     detection = hang_detection(period, timeout, new_threshold)[1]
-    yield ctx.probe_finding(
-        probe,
+    message = (
         f"stall tolerance is {tolerance}s (({probe.describe('failureThreshold')} − 1) × "
         f"{probe.describe('periodSeconds')} + {probe.describe('timeoutSeconds')}), below {source}: "
         f"{consequence}; failureThreshold {new_threshold} rides out {new_tolerance}s "
-        f"(a hang is then detected within {detection}s)",
-        field="failureThreshold",
-        fixable=True,
+        f"(a hang is then detected within {detection}s)"
     )
+    # The threshold depends on the period and the timeout: when another rule is about to raise
+    # them (PL212, PL206), it is computed again from the new values once they are written.
+    later_period, later_timeout, codes = pending_timing(ctx, probe)
+    if codes and proposed_threshold(minimum, later_period, later_timeout, threshold) != new_threshold:
+        yield ctx.probe_finding(probe, message + waiting_note(codes, probe, later_period, later_timeout),
+                                field="failureThreshold")
+        return
+    fix = ctx.probe_fix(probe, f"Set failureThreshold to {new_threshold}", {"failureThreshold": new_threshold})
+    yield ctx.probe_finding(probe, message, field="failureThreshold", fix=fix)
+
+
+def proposed_threshold(minimum: float, period: int, timeout: int, threshold: int) -> int | None:
+    """The smallest failureThreshold with (F − 1) × periodSeconds + timeoutSeconds ≥ ``minimum``,
+    or None when ``threshold`` already reaches it."""
+    if (threshold - 1) * period + timeout >= minimum:
+        return None
+    return math.ceil(round((minimum - timeout) / period, 9)) + 1
 
 
 def minimum_stall(ctx: RuleContext) -> tuple[float, str]:

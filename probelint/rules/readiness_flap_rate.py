@@ -62,11 +62,15 @@ None. The budget is the profile figure `unready-budget` (`--unready-budget`,
 `probelint.io/unready-budget`).
 
 ## Fix safety
-Sometimes available, when a p99 is known. The proposal first raises `failureThreshold` to the
-smallest value within the budget, as long as that is at most 10 and keeps the removal time of a
-hung pod within 60 s (PL207); otherwise it raises `timeoutSeconds` to `⌈2·p99⌉` (and
-`periodSeconds` to at least `timeoutSeconds + 2`) with the smallest sufficient
-`failureThreshold`. `successThreshold: 2` additionally damps a pod flapping back in.
+Sometimes available, when a p99 is known; safe, because every value comes from the manifest
+and the service profile. The fix sets (or adds) the fields the message names. The proposal
+first raises `failureThreshold` to the smallest value within the budget, as long as that is at
+most 10 and keeps the removal time of a hung pod within PL207's `max-removal` (60 s unless
+configured); otherwise it raises `timeoutSeconds` to `⌈2·p99⌉` (and `periodSeconds` to at
+least `timeoutSeconds + 2`) with the smallest sufficient `failureThreshold`. When even that
+finds nothing, the message asks for a longer timeout and no fix is offered.
+`successThreshold: 2` would additionally damp a pod flapping back in, but it also delays every
+return to Ready, so the message only mentions it and the fix leaves it alone.
 
 ## References
 - probe-semantics §5d (false events of a healthy pod), applied to readiness, and §6
@@ -81,6 +85,7 @@ from collections.abc import Iterator
 from probelint.model import Finding
 from probelint.probes import Probe
 from probelint.rule import Rule, RuleContext
+from probelint.rules import readiness_removal_too_slow as pl207
 from probelint.timing import (
     expected_false_events_per_year,
     failure_threshold_for_budget,
@@ -88,11 +93,12 @@ from probelint.timing import (
     readiness_removal_max,
     tail_probability,
 )
-from probelint.units import format_duration
+from probelint.timing_fixes import fix_title
+from probelint.units import DurationError, format_duration, parse_duration
 from probelint.workloads import Container
 
 MAX_PROPOSED_THRESHOLD = 10
-MAX_REMOVAL = 60  # PL207's default limit
+MAX_REMOVAL = 60  # PL207's default max-removal
 
 RULE = Rule(
     code="PL211",
@@ -127,37 +133,45 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
         f"P(latency > {_timeout_text(probe)}) ≈ {p:.2g} with {used}, and {threshold} slow answers in a row "
         f"({probe.describe('failureThreshold')}, {probe.describe('periodSeconds')}) mark a healthy pod unready"
     )
-    proposal = propose(timeout, period, threshold, p99.seconds, p50, p999, budget.seconds)
+    max_removal = removal_limit(ctx)
+    proposal = propose(timeout, period, threshold, p99.seconds, p50, p999, budget.seconds, max_removal)
     if proposal is None:
         yield ctx.probe_finding(probe, f"{message}; raise timeoutSeconds", field="timeoutSeconds")
         return
     new_timeout, new_period, new_threshold = proposal
-    changes = []
-    if new_timeout != timeout:
-        changes.append(f"timeoutSeconds {new_timeout}")
-    if new_period != period:
-        changes.append(f"periodSeconds {new_period}")
-    if new_threshold != threshold:
-        changes.append(f"failureThreshold {new_threshold}")
+    values = {name: new for name, new, old in (("timeoutSeconds", new_timeout, timeout),
+                                               ("periodSeconds", new_period, period),
+                                               ("failureThreshold", new_threshold, threshold)) if new != old}
+    changes = [f"{name} {value}" for name, value in values.items()]
     new_expected = expected_false_events_per_year(
         tail_probability(new_timeout, p99.seconds, p50, p999), new_period, new_threshold)
     yield ctx.probe_finding(
         probe,
         f"{message}; {_join(changes)} give{'s' if len(changes) == 1 else ''} about {format_rate(new_expected)} "
-        f"(a hung pod is then marked unready within {readiness_removal_max(new_period, new_timeout, new_threshold)}s), "
-        f"and successThreshold 2 damps flapping back in",
+        f"(a hung pod is then marked unready within {readiness_removal_max(new_period, new_timeout, new_threshold)}s); "
+        f"successThreshold 2 would also damp flapping back in, at the cost of one more period before Ready",
         field="timeoutSeconds",
-        fixable=True,
+        fix=ctx.probe_fix(probe, fix_title(values), values),
     )
 
 
+def removal_limit(ctx: RuleContext) -> float:
+    """PL207's ``max-removal`` (60 s unless configured): a proposal keeps a hung pod's removal
+    within it when it can, so that the two rules do not undo each other's fixes."""
+    configured = ctx.settings.options.get(pl207.RULE.code, {}).get("max-removal", pl207.DEFAULT_MAX_REMOVAL)
+    try:
+        return parse_duration(configured)
+    except DurationError:
+        return parse_duration(pl207.DEFAULT_MAX_REMOVAL)
+
+
 def propose(timeout: int, period: int, threshold: int, p99: float, p50: float | None, p999: float | None,
-            budget: float) -> tuple[int, int, int] | None:
+            budget: float, max_removal: float = MAX_REMOVAL) -> tuple[int, int, int] | None:
     """``(timeoutSeconds, periodSeconds, failureThreshold)`` within the budget, or None."""
     p = tail_probability(timeout, p99, p50, p999)
     raised = failure_threshold_for_budget(p, period, budget)
     if (raised is not None and raised <= MAX_PROPOSED_THRESHOLD
-            and readiness_removal_max(period, timeout, raised) <= MAX_REMOVAL):
+            and readiness_removal_max(period, timeout, raised) <= max_removal):
         return timeout, period, max(raised, threshold)
     new_timeout = max(1, math.ceil(round(2 * p99, 9)))
     if new_timeout > timeout:

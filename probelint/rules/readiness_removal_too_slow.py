@@ -54,16 +54,23 @@ spec:
   time from a hang to the pod being marked unready, before endpoint propagation.
 
 ## Fix safety
-Sometimes available. Without a p99 latency, the proposal keeps `failureThreshold` as high as
-possible (each failure dropped makes false unready events much more likely, see PL211) and then
-`periodSeconds` as high as possible, never above the current values, never below 5 s (or the
-current value if smaller), and keeping `timeoutSeconds` below `periodSeconds` when it already
-was. With a p99 latency (`--p99`, `probelint.io/p99`), the proposal must also keep the false
-unready events per pod-year within the unready budget: `periodSeconds` is kept as high as
-possible and `failureThreshold` may rise up to 10 when the budget needs it; the message gives
-the resulting rate. If no such values exist, the message says so and no fix is offered: the
-timeout is then too close to the latency and needs attention first (PL211). Nothing is offered
-either when the timeout alone makes the limit unreachable.
+Sometimes available. The fix sets `periodSeconds` and/or `failureThreshold` (adding a key that
+is not written) to the values the message proposes. Without a p99 latency, the proposal keeps
+`failureThreshold` as high as possible (each failure dropped makes false unready events much
+more likely, see PL211) and then `periodSeconds` as high as possible, never above the current
+values, never below 5 s (or the current value if smaller). With a p99 latency (`--p99`,
+`probelint.io/p99`), the proposal must also keep the false unready events per pod-year within
+the unready budget: `periodSeconds` is kept as high as possible and `failureThreshold` may
+rise up to 10 when the budget needs it; the message gives the resulting rate.
+
+The period always stays above `timeoutSeconds`: at or below it, probes that time out run back
+to back and PL204 would raise the period again. So nothing is offered when the timeout is not
+below the period (fix PL204 first), when the timeout alone makes the limit unreachable, or when
+no values meet the unready budget (the timeout is then too close to the latency, PL211).
+
+With a p99 latency the fix is safe: the proposal is checked against the unready budget.
+Without one it is unsafe (`--unsafe-fixes`): fewer failures in a row or more frequent probes
+make false unready events more likely, by an amount nothing in the manifest can tell.
 
 ## References
 - probe-semantics §5b (failing pod removed from endpoints, via readiness)
@@ -85,6 +92,7 @@ from probelint.timing import (
     readiness_removal_max,
     tail_probability,
 )
+from probelint.timing_fixes import fix_title
 from probelint.workloads import Container
 
 DEFAULT_MAX_REMOVAL = "60s"
@@ -130,34 +138,39 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
     else:
         proposal = propose(period, timeout, threshold, limit)
     if proposal is None:
-        yield ctx.probe_finding(
-            probe,
-            f"{message}; no periodSeconds or failureThreshold brings it under the limit while "
-            f"timeoutSeconds is {timeout}",
-            field="timeoutSeconds",
-        )
+        if period <= timeout:
+            reason = (f"timeoutSeconds {timeout} is not below {probe.describe('periodSeconds')}, so probes that time out run "
+                      f"back to back: lower the timeout or raise the period first (PL204)")
+        else:
+            reason = (f"no periodSeconds or failureThreshold brings it under the limit while timeoutSeconds is "
+                      f"{timeout}")
+        yield ctx.probe_finding(probe, f"{message}; {reason}", field="timeoutSeconds")
         return
     new_period, new_threshold = proposal
-    changes = []
+    values = {}
     if new_period != period:
-        changes.append(f"periodSeconds {new_period}")
+        values["periodSeconds"] = new_period
     if new_threshold != threshold:
-        changes.append(f"failureThreshold {new_threshold}")
+        values["failureThreshold"] = new_threshold
+    changes = [f"{name} {value}" for name, value in values.items()]
     suggestion = f"{' and '.join(changes)} give{'s' if len(changes) == 1 else ''} " \
                  f"{readiness_removal_max(new_period, timeout, new_threshold)}s"
-    fixable = True
+    fix = None
     if p is not None:
         expected = expected_false_events_per_year(p, new_period, new_threshold)
         flaps = (f"about {format_rate(expected)} false unready events per pod-year with "
                  f"{p99.describe('p99')}, against {budget.describe('unready_budget')}")
         if expected > budget.seconds:
-            fixable = False
             suggestion += f", but that means {flaps}: the timeout is too close to the latency (PL211)"
         else:
             suggestion += f" ({flaps})"
+            fix = ctx.probe_fix(probe, fix_title(values), values)
+    else:
+        # Without a latency figure the proposal cannot be checked against the unready budget.
+        fix = ctx.probe_fix(probe, fix_title(values), values, unsafe=True)
     # A position that does not move with the profile, so that suppressions keep working.
     field = "periodSeconds" if probe.map.key_node("periodSeconds") is not None else "failureThreshold"
-    yield ctx.probe_finding(probe, f"{message}; {suggestion}", field=field, fixable=fixable)
+    yield ctx.probe_finding(probe, f"{message}; {suggestion}", field=field, fix=fix)
 
 
 def removal_terms(probe: Probe) -> str:
@@ -176,21 +189,19 @@ MAX_SEARCH = 3600
 def propose(period: int, timeout: int, threshold: int, limit: float) -> tuple[int, int] | None:
     """``(periodSeconds, failureThreshold)`` no higher than now with R_max ≤ limit, or None.
 
-    The failure threshold is kept as high as possible, then the period; a timeout that is below
-    the period stays below it when that is possible at all.
+    The failure threshold is kept as high as possible, then the period. The period stays above
+    the timeout: a period at or below it makes probes that time out run back to back, which
+    PL204 reports and fixes by raising the period again, so the two fixes would undo each
+    other. A probe whose timeout is not below its period gets no proposal for that reason.
     """
-    if period > MAX_SEARCH or threshold > MAX_SEARCH:
-        return None  # no realistic proposal, and searching would take forever
+    if period > MAX_SEARCH or threshold > MAX_SEARCH or period <= timeout:
+        return None  # no realistic proposal, and searching would take forever; or PL204's
     lowest_threshold = min(threshold, MIN_PROPOSED_THRESHOLD)
-    lowest_period = min(period, MIN_PROPOSED_PERIOD)
-    floors = [lowest_period]
-    if period > timeout:
-        floors.insert(0, max(lowest_period, timeout + 1))
-    for floor in floors:
-        for f in range(threshold, lowest_threshold - 1, -1):
-            if readiness_removal_max(floor, timeout, f) <= limit:
-                best = max(p for p in range(floor, period + 1) if readiness_removal_max(p, timeout, f) <= limit)
-                return best, f
+    floor = max(min(period, MIN_PROPOSED_PERIOD), timeout + 1)
+    for f in range(threshold, lowest_threshold - 1, -1):
+        if readiness_removal_max(floor, timeout, f) <= limit:
+            best = max(p for p in range(floor, period + 1) if readiness_removal_max(p, timeout, f) <= limit)
+            return best, f
     return None
 
 
@@ -202,11 +213,10 @@ def propose_within_budget(period: int, timeout: int, threshold: int, limit: floa
     The period is kept as high as possible (probe load); for each period the highest threshold
     not above the current one is tried first, then higher ones up to 10 if the budget needs them.
     """
-    if period > MAX_SEARCH or threshold > MAX_SEARCH:
+    if period > MAX_SEARCH or threshold > MAX_SEARCH or period <= timeout:
         return None
     lowest_threshold = min(threshold, MIN_PROPOSED_THRESHOLD)
-    lowest_period = min(period, MIN_PROPOSED_PERIOD)
-    floor = max(lowest_period, timeout + 1) if period > timeout else lowest_period
+    floor = max(min(period, MIN_PROPOSED_PERIOD), timeout + 1)
     for q in range(period, floor - 1, -1):
         fits = [f for f in range(lowest_threshold, max(threshold, MAX_PROPOSED_THRESHOLD) + 1)
                 if readiness_removal_max(q, timeout, f) <= limit]
