@@ -13,7 +13,6 @@ fix is only offered when it really changes what the rule reported.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -145,8 +144,7 @@ def reparsed(command: Sequence[str], items: dict[int, str], commands: Sequence[S
 
 
 def set_items(builder: FixBuilder, probe: Probe, items: dict[int, str]) -> bool:
-    """Write the edited items into the fix; False when an item is not a string scalar, or is
-    a block scalar with a comment after its ``|`` (rewriting the block would lose it)."""
+    """Write the edited items into the fix; False when an item is not a string scalar."""
     sequence = probe.command_node()
     if not isinstance(sequence, SequenceNode):
         return False
@@ -154,17 +152,6 @@ def set_items(builder: FixBuilder, probe: Probe, items: dict[int, str]) -> bool:
         node = sequence.value[index] if index < len(sequence.value) else None
         if not isinstance(node, ScalarNode) or node.tag != TAG_STR:
             return False
-        if node.style in ("|", ">") and _header_comment(builder, node):
-            return False
         builder.set_item(sequence, index, value)
     return True
 
-
-def _header_comment(builder: FixBuilder, node: ScalarNode) -> bool:
-    text = builder.text
-    start = text.start(node)
-    header = text.text[start:text.line_end(start)]
-    return bool(BLOCK_HEADER.sub("", header, count=1).strip())
-
-
-BLOCK_HEADER = re.compile(r"^[|>][0-9+-]*")

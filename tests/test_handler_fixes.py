@@ -1,9 +1,7 @@
 """Fixes that edit exec probe commands where they are written (``probelint.handler_fixes``).
 
-The case tables cannot show a ``|`` block script being edited: a finding about a script is
-reported on the line of its ``|``, where the ``# expect:`` marker would be a header comment,
-and a script with a header comment is left alone (rewriting the block would drop it). These
-tests cover block scripts without one, and the places ``execparse`` records.
+Block scripts with and without a comment after their ``|``, CRLF files, and the places
+``execparse`` records for each word.
 """
 from __future__ import annotations
 

@@ -74,8 +74,8 @@ becomes `timeout 29` for `T` 30, `connect_timeout=5` in a conninfo becomes
 after `T` seconds, so the probe keeps giving the same results, at most one second earlier,
 and the check now fails through its own error and ends instead of running on. Not offered
 when a limit's place is not known: a `PGCONNECT_TIMEOUT` from the container's `env` (which
-the application reads too), a limit in a script nested in a script or in backquotes, a
-folded (`>`) script, or a `|` block with a comment after its `|`.
+the application reads too), a limit in a script nested in a script or in backquotes, or a
+folded (`>`) script.
 
 With `T` 1 (no whole second is left below it), unsafe: `timeoutSeconds` is raised to the
 first whole second above the inner timeout. That delays the detection of a hang by the same

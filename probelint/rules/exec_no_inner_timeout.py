@@ -106,8 +106,8 @@ limited to N = `timeoutSeconds` - 1, editing only those characters of the script
 An edit is only proposed if the command then reads as limited; the next commands of the
 script are fixed in the next rounds. With `timeoutSeconds` 1 there is no whole-second limit
 below the probe's own, so no fix is proposed: raise `timeoutSeconds` first (PL206). A `|`
-block script keeps its lines; a folded (`>`) script, or a block with a comment after its `|`,
-cannot be rewritten exactly and gets no fix.
+block script keeps its lines and the comment after its `|`; a folded (`>`) script cannot be
+rewritten exactly and gets no fix.
 
 ## References
 - Kubernetes, "Configure Liveness, Readiness and Startup Probes" (caution on exec probes and
