@@ -49,7 +49,7 @@ def test_exit_codes(runner, tmp_path) -> None:
     assert run(runner, "good.yaml").exit_code == 0
     result = run(runner, "bad.yaml")
     assert result.exit_code == 1
-    assert result.output.startswith("bad.yaml:11:13: PL002 [error] Deployment/default/web container \"web\" livenessProbe: successThreshold is 2")
+    assert result.output.startswith("bad.yaml:11:13: PL002 [error] [*] Deployment/default/web container \"web\" livenessProbe: successThreshold is 2")
     assert run(runner, "bad.yaml", "--fail-on", "error").exit_code == 1
     assert run(runner, "bad.yaml", "--ignore", "PL002").exit_code == 0
 
