@@ -64,7 +64,13 @@ def load_settings(config_file: str | None, no_config: bool):
 
 def apply_profile_flags(settings, flags: dict) -> None:
     """Command-line profile figures override the configuration's ``defaults``; a bad one is a usage error."""
-    from probelint.profile import BY_NAME, ProfileError, ProfileValue, convert, load_profile_file
+    from probelint.profile import (
+        BY_NAME,
+        ProfileError,
+        ProfileValue,
+        convert,
+        load_profile_file,
+    )
 
     path = flags.pop("profile_file", None)
     if path:
@@ -261,6 +267,99 @@ def timing_command(paths, fmt, exclude, stdin_filename, kube_version, namespace,
         for problem in result.problems:
             click.echo(text.problem_line(problem), err=True)
     sys.exit(EXIT_ERROR if result.has_input_errors else EXIT_OK)
+
+
+def _port(value: str | None) -> int | str | None:
+    if value is None:
+        return None
+    return int(value) if value.isdigit() else value
+
+
+@main.command("suggest")
+@click.option("--protocol", type=click.Choice(["http", "grpc", "tcp", "exec"]), default="http", show_default=True,
+              help="How the probes reach the service.")
+@click.option("--port", metavar="PORT", help="Port number or container port name.")
+@click.option("--liveness-path", default="/livez", show_default=True, help="HTTP path of the process-local health check.")
+@click.option("--readiness-path", default="/readyz", show_default=True, help="HTTP path of the readiness check.")
+@click.option("--startup-path", help="HTTP path for the startup probe [default: the liveness path].")
+@click.option("--grpc-service", default="", help="gRPC health service name.")
+@click.option("--command", "command", metavar="CMD", help="Command of an exec probe (shell words).")
+@click.option("--scheme", type=click.Choice(["HTTP", "HTTPS"], case_sensitive=False), default="HTTP", show_default=True)
+@click.option("--kube-version", metavar="X.Y", help="Target Kubernetes version (gRPC probes, preStop sleep).")
+@click.option("--no-startup", is_flag=True, help="Omit the startup probe when the liveness probe alone covers startup.")
+@click.option("--service", metavar="NAME", help="The service's entry in --profile.")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json", "patch", "helm-values"]), default="yaml", show_default=True)
+@click.option("--workload", metavar="KIND/NAME", help="Workload for --format patch and --apply.")
+@click.option("--container", metavar="NAME", help="Container for --format patch and --apply.")
+@click.option("--apply", "apply_to", metavar="FILE", type=click.Path(dir_okay=False), help="Write the blocks into FILE.")
+@click.option("--force", is_flag=True, help="With --apply: replace existing probe blocks.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Configuration file.")
+@click.option("--no-config", is_flag=True, help="Ignore configuration files.")
+@profile_options
+def suggest_command(protocol, port, liveness_path, readiness_path, startup_path, grpc_service, command, scheme,
+                    kube_version, no_startup, service, fmt, workload, container, apply_to, force, config_file,
+                    no_config, **profile_flags) -> None:
+    """Recommended probes from a service profile (--p99 4s --startup-max 90s ...), with reasons."""
+    import shlex
+
+    from probelint import suggest_output
+    from probelint.settings import parse_kube_version
+    from probelint.suggest import Endpoint, Inputs, SuggestError, suggest
+
+    settings = load_settings(config_file, no_config)
+    apply_profile_flags(settings, profile_flags)
+    figures = {}
+    if settings.profile_file is not None:
+        entries = {e.service: e for e in settings.profile_file.entries}
+        if service is None and len(entries) == 1:
+            service = next(iter(entries))
+        if service not in entries:
+            known = ", ".join(sorted(entries)) or "none"
+            raise click.UsageError(f"--service NAME chooses the profile entry (in {settings.profile_file.path}: {known})")
+        figures.update(entries[service].values)
+    elif service:
+        raise click.UsageError("--service needs --profile FILE")
+    figures.update({name: value.value for name, value in settings.profile_defaults.items()})
+    try:
+        version = parse_kube_version(kube_version) if kube_version else settings.kube_version
+        known = {name: figures[name] for name in ("p99", "p50", "p999", "startup_p99", "startup_max", "stall_max", "drain")
+                 if name in figures}
+        inputs = Inputs(**known, **{name: figures[name] for name in ("propagation", "restart_budget", "unready_budget")
+                                    if name in figures}, kube_version=version, no_startup=no_startup)
+        endpoint = Endpoint(protocol, _port(port), liveness_path, readiness_path, startup_path, grpc_service,
+                            tuple(shlex.split(command)) if command else (), scheme.upper())
+        suggestion = suggest(inputs, endpoint)
+    except (SuggestError, ValueError) as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(EXIT_ERROR)
+    if apply_to:
+        from probelint.suggest_apply import ApplyError, apply
+
+        if not container:
+            raise click.UsageError("--apply needs --container NAME")
+        try:
+            applied = apply(apply_to, suggestion, container, workload, force)
+        except ApplyError as err:
+            click.echo(f"error: {err}", err=True)
+            sys.exit(EXIT_ERROR)
+        for what in applied.changed:
+            click.echo(f"{apply_to}: wrote {what}")
+        for what in applied.kept:
+            click.echo(f"{apply_to}: kept {what}")
+        return
+    if fmt == "json":
+        click.echo(suggest_output.render_json(suggestion), nl=False)
+    elif fmt == "helm-values":
+        click.echo(suggest_output.render_helm_values(suggestion), nl=False)
+    elif fmt == "patch":
+        if not workload or not container:
+            raise click.UsageError("--format patch needs --workload KIND/NAME and --container NAME")
+        try:
+            click.echo(suggest_output.render_patch(suggestion, workload, container), nl=False)
+        except ValueError as err:
+            raise click.UsageError(str(err)) from None
+    else:
+        click.echo(suggest_output.render_yaml(suggestion), nl=False)
 
 
 @main.command("rules")

@@ -101,3 +101,42 @@ def test_pre_commit_hook_with_real_pre_commit(tmp_path, wheelhouse) -> None:
     proc = subprocess.run([pre_commit, "try-repo", str(ROOT), "probelint", "--all-files"],
                           cwd=repo, capture_output=True, env=env, timeout=900)
     assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()
+
+
+THRESHOLD_ONE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: cart}
+spec:
+  template:
+    spec:
+      containers:
+        - name: cart
+          livenessProbe:
+            httpGet: {path: /livez, port: 8080}
+            failureThreshold: 1   # one strike
+"""
+
+
+def test_pre_commit_fix_hook_rewrites_the_file(tmp_path, wheelhouse) -> None:
+    if shutil.which("pre-commit") is None and not (Path(sys.executable).parent / "pre-commit").exists():
+        pytest.skip("pre-commit is not installed (it is part of the test extras)")
+    pre_commit = shutil.which("pre-commit") or str(Path(sys.executable).parent / "pre-commit")
+    repo = tmp_path / "user-repo"
+    (repo / "k8s").mkdir(parents=True)
+    manifest = repo / "k8s" / "cart.yaml"
+    manifest.write_text(THRESHOLD_ONE)
+    git("init", "-q", cwd=repo)
+    git("add", "-A", cwd=repo)
+    env = offline_env(wheelhouse)
+    env["PRE_COMMIT_HOME"] = str(tmp_path / "cache")
+    proc = subprocess.run([pre_commit, "try-repo", str(ROOT), "probelint-fix", "--all-files"],
+                          cwd=repo, capture_output=True, env=env, timeout=900)
+    out = proc.stdout.decode() + proc.stderr.decode()
+    assert proc.returncode == 1, out  # pre-commit fails a hook that changed files
+    assert "Fixed 1 finding (0 remaining)." in out
+    assert manifest.read_text() == THRESHOLD_ONE.replace("failureThreshold: 1 ", "failureThreshold: 3 ")
+    git("add", "-A", cwd=repo)
+    proc = subprocess.run([pre_commit, "try-repo", str(ROOT), "probelint-fix", "--all-files"],
+                          cwd=repo, capture_output=True, env=env, timeout=900)
+    assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()

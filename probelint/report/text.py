@@ -49,9 +49,9 @@ def helm_hint(finding: Finding) -> str:
     """For a rendered Helm document: where the fix belongs, since rendered output is not edited."""
     if finding.fix is None or not finding.helm_source:
         return ""
-    text = f"\n    fix in the chart ({finding.helm_source}), not in rendered output: {finding.fix.title.lower()}"
+    text = f"\n    fix in the chart, not in rendered output: {finding.fix.title} (template {finding.helm_source})"
     if finding.helm_values:
-        text += "; with the chart's values:\n" + "".join(f"      {line}\n" for line in finding.helm_values.splitlines())
+        text += "; in the chart's values:\n" + "".join(f"      {line}\n" for line in finding.helm_values.splitlines())
         text = text.rstrip("\n")
     return text
 
