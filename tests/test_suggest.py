@@ -158,8 +158,6 @@ def test_a_suggestion_passes_check_with_the_same_profile(case) -> None:
     text = deployment(s.container_fields(), {v.name: v.value for v in s.pod}, {v.name: v.value for v in s.rollout})
     result = Linter(make_settings(**values)).lint_text(text)
     bad = [f"{f.code} {f.message}" for f in result.findings if f.level in ("error", "warning")]
-    if s.warnings:  # the recipe said the endpoint is a poor signal: only then may a timing rule disagree
-        bad = [b for b in bad if not b.startswith(("PL201", "PL207", "PL211"))]
     assert not bad, (inputs, text)
     for probe in s.probes:
         assert k8sschema.probe_violations(probe.as_dict(), inputs.kube_version) == []
