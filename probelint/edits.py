@@ -23,7 +23,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from probelint.model import Applicability, Change, Edit, Fix
-from probelint.yamlnode import TAG_STR
+from probelint.yamlnode import TAG_NULL, TAG_STR
 
 _PLAIN_UNSAFE_START = set("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_INDICATORS = set(",[]{}")
@@ -31,6 +31,45 @@ _FLOW_INDICATORS = set(",[]{}")
 
 class Unfixable(Exception):
     """A change that cannot be written as an exact text edit."""
+
+
+class FlowMap(dict):
+    """A mapping to be written in flow style (``{path: /livez, port: 8080}``) in a block."""
+
+
+class FlowList(list):
+    """A list to be written in flow style (``[sh, -c, ...]``) in a block."""
+
+
+def plain(value: object) -> object:
+    """``value`` with flow markers dropped: the data it stands for."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def copy_value(node: Node, budget: int = 10_000) -> object:
+    """The data of ``node``, keeping which of its collections are written in flow style, so that
+    a copy (a liveness handler copied into a new startup probe) is written as the original is.
+    Raises ``NodeBudgetExceeded`` for an alias bomb."""
+    from probelint.yamlnode import Map, scalar, to_python
+
+    to_python(node, budget)  # refuses what expands beyond the budget
+
+    def copy(current: Node, depth: int) -> object:
+        if depth > 100:
+            raise Unfixable("value nested too deeply")
+        if isinstance(current, MappingNode):
+            items = {key: copy(value, depth + 1) for key, _key_node, value in Map(current).items()}
+            return FlowMap(items) if current.flow_style else items
+        if isinstance(current, SequenceNode):
+            items = [copy(item, depth + 1) for item in current.value]
+            return FlowList(items) if current.flow_style else items
+        return scalar(current)
+
+    return copy(node, 0)
 
 
 # -- the text ------------------------------------------------------------------------------
@@ -229,7 +268,7 @@ def render_value(value: object, indent: int, style: Style, flow: bool = False) -
     scalar, a line break and indented lines for a collection."""
     if isinstance(value, str) and not flow and _literal_ok(value):
         return " " + literal_block(value, indent + style.step, style.newline)
-    if flow or not isinstance(value, (dict, list, tuple)) or not value:
+    if flow or isinstance(value, (FlowMap, FlowList)) or not isinstance(value, (dict, list, tuple)) or not value:
         if isinstance(value, (dict, list, tuple)):
             return " " + render_flow(value, style)
         return " " + render_scalar(value, style.quote)
@@ -242,7 +281,7 @@ def render_value(value: object, indent: int, style: Style, flow: bool = False) -
 
 
 def _render_item(value: object, dash: int, style: Style) -> str:
-    if isinstance(value, dict) and value:
+    if isinstance(value, dict) and value and not isinstance(value, FlowMap):
         child = dash + 2
         parts = []
         for i, (k, v) in enumerate(value.items()):
@@ -379,7 +418,7 @@ class FixBuilder:
         if isinstance(value, tuple):
             value = list(value)
         pair = own_pair(mapping, key)
-        self.changes.append(Change(mapping, key, value))
+        self.changes.append(Change(mapping, key, plain(value)))
         if pair is None:
             self._insert(mapping, key, value, after, flow, before)
             return
@@ -387,6 +426,17 @@ class FixBuilder:
         if _is_alias(self.text, key_node, value_node):
             raise Unfixable(f'"{key}" is an alias')
         text = self.text
+        if (not mapping.flow_style and isinstance(value_node, ScalarNode) and value_node.tag == TAG_NULL
+                and value_node.value == ""):
+            # ``key:`` with nothing after it but perhaps a comment: the comment stays on the key's line.
+            rendered = render_value(value, key_node.start_mark.column, self.style, bool(flow))
+            colon = text.text.find(":", text.end(key_node))
+            if rendered.startswith(self.style.newline):
+                key_line_end = text.line_end(text.end(key_node))
+                self._edit(key_line_end, key_line_end, rendered)
+            else:
+                self._edit(colon + 1, colon + 1, rendered)
+            return
         if mapping.flow_style:
             rendered = render_flow(value, self.style) if isinstance(value, (dict, list)) else \
                 self._scalar_like(value, value_node, flow=True)
@@ -458,6 +508,17 @@ class FixBuilder:
                 if text.text[end - 1:end] != "}":
                     raise Unfixable("unexpected flow mapping text")
                 self._edit(end - 1, end - 1, rendered)
+                return
+            index = next((i for i, pair in enumerate(mapping.value) if after and isinstance(pair[0], ScalarNode)
+                          and pair[0].value == after), None)
+            if index is not None and index + 1 < len(mapping.value):
+                # Just before the entry that follows ``after``: ``key: value, `` there.
+                following = mapping.value[index + 1][0]
+                if following.start_mark.line != mapping.value[index][0].start_mark.line:
+                    sep = f",{style.newline}{' ' * following.start_mark.column}"  # one entry per line
+                else:
+                    sep = ", "
+                self._edit(text.start(following), text.start(following), f"{rendered}{sep}")
                 return
             last_key, last_value = mapping.value[-1]
             if _is_alias(text, last_key, last_value) and last_key.tag != "tag:yaml.org,2002:merge":
@@ -559,7 +620,7 @@ class FixBuilder:
             raise Unfixable("the target is not a list")
         text = self.text
         style = self.style
-        self.changes.append(Change(sequence, len(sequence.value), value))
+        self.changes.append(Change(sequence, len(sequence.value), plain(value)))
         if sequence.flow_style:
             rendered = render_flow(value, style)
             end = text.end(sequence)

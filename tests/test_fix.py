@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from probelint import fix
 from probelint.cli import main
-from probelint.edits import FixBuilder
+from probelint.edits import FixBuilder, FlowMap
 from probelint.model import Edit
 from probelint.yamlnode import Map
 
@@ -136,6 +136,21 @@ CASES = [
         [("set", ("exec",), "command", ["a"], {"flow": True})],
         "exec:\n  command: [a]   # ping\nn: 1\n",
         id="block-list-to-flow-keeps-key-comment"),
+    pytest.param(
+        "c: {name: a, livenessProbe: {x: 1}, image: i}\n",
+        [("set", ("c",), "startupProbe", {"x": 1}, {"after": "livenessProbe"})],
+        "c: {name: a, livenessProbe: {x: 1}, startupProbe: {x: 1}, image: i}\n",
+        id="flow-insert-after"),
+    pytest.param(
+        "c:\n  p:   # disabled\n  i: x\n",
+        [("set", ("c",), "p", {"a": 1})],
+        "c:\n  p:   # disabled\n    a: 1\n  i: x\n",
+        id="null-value-keeps-comment"),
+    pytest.param(
+        "c:\n  l:\n    h: {path: /l, port: 80}\n",
+        [("set", ("c",), "s", {"h": FlowMap({"path": "/l", "port": 80}), "f": [1]})],
+        "c:\n  l:\n    h: {path: /l, port: 80}\n  s:\n    h: {path: /l, port: 80}\n    f:\n      - 1\n",
+        id="flow-marked-values"),
     pytest.param(
         "p:\n  tiemout: 1\n",
         [("rename", ("p",), "tiemout", "timeout")],

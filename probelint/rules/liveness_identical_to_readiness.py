@@ -64,11 +64,13 @@ A separate liveness endpoint that checks only the process itself is better still
 None.
 
 ## Fix safety
-Safe: the fix raises the liveness `failureThreshold`, which only delays restarts. The message
-gives the smallest value for which liveness gives up later than readiness,
-`⌊F_R·P_R / P_L⌋ + 1`; the fix applies the value that PL203
-(`liveness-more-aggressive-than-readiness`) computes, which also leaves time for endpoint
-propagation.
+Safe: the fix raises the liveness `failureThreshold` to the value PL203
+(`liveness-more-aggressive-than-readiness`) computes: the smallest value for which the
+readiness probe takes the pod out of the endpoints, endpoint propagation included, before the
+liveness probe restarts it. Liveness then gives up later than readiness, so this rule is
+satisfied too, and the two rules never propose different values. It only delays restarts.
+While another selected rule is about to change a period or timeout of either probe (PL204,
+PL206, PL212), the fix waits for that change.
 
 ## References
 - https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#define-readiness-probes
@@ -86,6 +88,11 @@ from probelint import istio
 from probelint.model import Finding
 from probelint.probes import Probe
 from probelint.rule import Rule, RuleContext
+from probelint.rules.liveness_more_aggressive_than_readiness import (
+    ordering_threshold,
+    pending_changes,
+    waiting_text,
+)
 from probelint.secrets import command_text
 from probelint.workloads import Container
 
@@ -116,17 +123,36 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
     f_r, p_r = readiness.failure_threshold, readiness.period
     if f_l * p_l > f_r * p_r:
         return
-    suggested = (f_r * p_r) // p_l + 1
     via = " behind Istio's /app-health rewrite" if live_istio or ready_istio else ""
-    yield ctx.probe_finding(
-        liveness,
+    message = (
         f"same check as the readinessProbe ({describe(live_check)}{via}) and not slower: liveness gives up "
         f"after failureThreshold {f_l} × periodSeconds {p_l} = {f_l * p_l}s, readiness after "
         f"{f_r} × {p_r} = {f_r * p_r}s, so the container is restarted no later than it leaves the "
-        f"Service endpoints; failureThreshold {suggested} would make liveness slower",
-        field="failureThreshold",
-        fixable=True,
+        f"Service endpoints"
     )
+    fix = None
+    fixed = _slower_threshold(ctx, liveness, readiness)
+    if fixed is not None:
+        propagation = ctx.profile.value("propagation")
+        message += (f"; failureThreshold {fixed} makes liveness give up only after readiness has taken the pod out "
+                    f"of the endpoints, {propagation.describe('propagation')} included (PL203)")
+        waiting = pending_changes(ctx, liveness, readiness)
+        if waiting:
+            message += waiting_text(waiting)
+        else:
+            fix = ctx.probe_fix(liveness, f"Set failureThreshold to {fixed}", {"failureThreshold": fixed})
+    yield ctx.probe_finding(liveness, message, field="failureThreshold", fix=fix)
+
+
+def _slower_threshold(ctx: RuleContext, liveness: Probe, readiness: Probe) -> int | None:
+    """The liveness failureThreshold PL203 asks for: the same probes then satisfy both rules, so
+    their fixes agree. None when a field is one the API server rejects (PL003)."""
+    values = (liveness.period, liveness.timeout, readiness.period, readiness.timeout, readiness.failure_threshold)
+    if any(v <= 0 for v in values):
+        return None
+    propagation = ctx.profile.value("propagation").seconds
+    return ordering_threshold(liveness.period, liveness.timeout, readiness, propagation,
+                              start=liveness.failure_threshold + 1)
 
 
 def checked_handler(probe: Probe, probers: dict[str, dict]) -> tuple[tuple | None, bool]:
@@ -183,7 +209,7 @@ def _port(port: object, container: Container) -> object:
 def describe(handler: tuple) -> str:
     kind = handler[0]
     if kind == "httpGet":
-        _, path, query, port, host, scheme, headers = handler
+        _, path, query, port, host, scheme, _headers = handler
         text = f"httpGet {path}{'?' + query if query else ''} on port {port}"
         if scheme != "HTTP":
             text += f" over {scheme}"

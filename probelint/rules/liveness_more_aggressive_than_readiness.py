@@ -66,8 +66,10 @@ None. The propagation time is a profile figure (`endpoint-propagation`), not a r
 
 ## Fix safety
 Safe: the liveness `failureThreshold` becomes the smallest value that satisfies both
-inequalities. It only makes liveness slower; hang detection grows by one liveness period per
-step, which the message shows.
+inequalities, derived only from the two probes and the propagation figure, as the message
+shows. It only makes liveness slower; hang detection grows by one liveness period per step,
+which the message shows. While another selected rule is about to change a period or timeout
+of either probe (PL204, PL206, PL212), the fix waits for that change and is then recomputed.
 
 ## References
 - https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/
@@ -116,8 +118,8 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
     prop_text = propagation.describe("propagation")
 
     threshold = liveness.failure_threshold
-    hang_needed = readiness_removal_max(readiness.period, readiness.timeout, readiness.failure_threshold) + delta
-    error_needed = error_detection(readiness.period, readiness.failure_threshold)[1] + delta
+    hang_needed, error_needed = ordering_needs(readiness.period, readiness.timeout, readiness.failure_threshold,
+                                               delta)
     hang_kill = _hang_kill(liveness, threshold)
     error_kill = _error_kill(liveness, threshold)
     failures = []
@@ -136,9 +138,9 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
         )
     if not failures:
         return
-    fixed = next((f for f in range(threshold + 1, MAX_THRESHOLD)
-                  if _hang_kill(liveness, f) >= hang_needed and _error_kill(liveness, f) >= error_needed), None)
+    fixed = ordering_threshold(liveness.period, liveness.timeout, readiness, delta, start=threshold + 1)
     message = "; ".join(failures) + ": requests still reach a container that is being restarted"
+    fix = None
     if fixed is not None:
         message += (
             f"; liveness failureThreshold {fixed} orders both (hang {_hang_kill(liveness, fixed)}s >= "
@@ -146,7 +148,68 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
             f"and liveness then detects a hang after {_hang_kill(liveness, fixed)}-"
             f"{hang_detection(liveness.period, liveness.timeout, fixed)[1]}s"
         )
-    yield ctx.probe_finding(liveness, message, field="failureThreshold", fixable=fixed is not None)
+        waiting = pending_changes(ctx, liveness, readiness)
+        if waiting:
+            message += waiting_text(waiting)
+        else:
+            fix = ctx.probe_fix(liveness, f"Set failureThreshold to {fixed}", {"failureThreshold": fixed})
+    yield ctx.probe_finding(liveness, message, field="failureThreshold", fix=fix)
+
+
+def ordering_needs(period: int, timeout: int, threshold: int, propagation: float) -> tuple[float, float]:
+    """What the liveness probe must wait for with this readiness timing, per failure mode: the
+    latest readiness removal plus propagation on a hang, ``F_R·P_R`` plus propagation on fast
+    errors (§5b)."""
+    hang = readiness_removal_max(period, timeout, threshold) + propagation
+    error = error_detection(period, threshold)[1] + propagation
+    return hang, error
+
+
+def ordered(liveness: tuple[int, int, int], readiness: tuple[int, int, int], propagation: float) -> bool:
+    """Both PL203 inequalities hold for ``(period, timeout, failureThreshold)`` of each probe."""
+    hang_needed, error_needed = ordering_needs(*readiness, propagation)
+    period, timeout, threshold = liveness
+    return hang_detection(period, timeout, threshold)[0] >= hang_needed and \
+        error_detection(period, threshold)[0] >= error_needed
+
+
+def ordering_threshold(period: int, timeout: int, readiness: Probe, propagation: float,
+                       start: int = 1) -> int | None:
+    """The smallest liveness failureThreshold (from ``start``) that lets readiness take the pod out
+    of the endpoints before a liveness probe with this period and timeout restarts it, in both
+    failure modes. Shared with the rules whose fixes raise the liveness threshold (PL104, PL201)
+    or add a readiness probe next to a liveness probe (PL101), so that no fix undoes another."""
+    timing = (readiness.period, readiness.timeout, readiness.failure_threshold)
+    return next((f for f in range(max(start, 1), MAX_THRESHOLD)
+                 if ordered((period, timeout, f), timing, propagation)), None)
+
+
+def pending_changes(ctx: RuleContext, *probes: Probe) -> list[str]:
+    """The codes of other selected rules whose fixes are about to change the period or timeout of
+    these probes (PL204, PL206, PL212).
+
+    Fixes that do not overlap are applied together in one round, so a threshold computed from a
+    period that another fix raises in the same round would be paired with the new period: a
+    liveness period raised from 1 to 10 together with a failureThreshold computed for 1 s
+    detects a hang only after minutes. A fix that depends on these values waits for them."""
+    from probelint.rules import timeout_not_less_than_period as pl204
+    from probelint.timing_fixes import pending_timing, selected
+
+    codes: list[str] = []
+    for probe in probes:
+        period, timeout, found = pending_timing(ctx, probe)
+        if (period, timeout) != (probe.period, probe.timeout):
+            codes += found
+        if selected(ctx, pl204.RULE.code) and pl204.proposal(probe) is not None:
+            codes.append(pl204.RULE.code)
+    return list(dict.fromkeys(codes))
+
+
+def waiting_text(codes: list[str]) -> str:
+    """Message text for a fix that waits for ``pending_changes``."""
+    verb = "changes" if len(codes) == 1 else "change"
+    return (f"; {' and '.join(codes)} first {verb} a period or timeout this depends on: "
+            f"fix that first, the value is then recomputed")
 
 
 def _hang_kill(liveness: Probe, threshold: int) -> int:

@@ -85,15 +85,19 @@ spec:
   at least `(1 + margin) × startup-max`.
 
 ## Fix safety
-Safe when the figure comes from a measurement: with a startupProbe, `failureThreshold` becomes
+With a startupProbe the fix is safe: `failureThreshold` becomes
 `⌈((1 + margin) × startup-max − initialDelaySeconds) / periodSeconds⌉ + 1`, the smallest value
-whose guaranteed budget covers the target. Without one, a startupProbe is added with the
-liveness handler and timeout, `periodSeconds` = min(liveness period, 10), no initial delay and
-that `failureThreshold`, and the liveness `initialDelaySeconds` is set to 0; the liveness probe
-then only starts once startup succeeded. Needs Kubernetes 1.18 or later (startupProbe beta);
-on older clusters the message proposes a larger liveness `failureThreshold` and no automatic
-fix is offered. A startupProbe was not re-run after a container restart in 1.21.0
-(kubernetes#101064, fixed in later patch releases).
+whose guaranteed budget covers the target, derived from the manifest and the measured profile.
+
+Without one the fix is unsafe, because it invents a probe (see PL103): a `startupProbe` is added
+right after the liveness probe, with the liveness handler and timeout, `periodSeconds` =
+min(liveness period, 10), no initial delay and that `failureThreshold`, and the liveness
+`initialDelaySeconds` is set to 0; the liveness probe then only starts once startup succeeded.
+It is offered only when the liveness probe has a single handler to copy and `startupProbe` is
+not written as null. Needs Kubernetes 1.18 or later (startupProbe beta); with an explicit
+`--kube-version` below that the safe fix raises the liveness `failureThreshold` to the value the
+message gives instead, at the cost of slower hang detection. A startupProbe was not re-run after
+a container restart in 1.21.0 (kubernetes#101064, fixed in later patch releases).
 
 ## References
 - https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/ ("If your container
@@ -111,11 +115,18 @@ from collections.abc import Iterator
 
 from probelint.model import Finding
 from probelint.rule import Rule, RuleContext
+from probelint.rules.liveness_more_aggressive_than_readiness import (
+    pending_changes,
+    waiting_text,
+)
+from probelint.rules.startup_probe_recommended import (
+    MAX_STARTUP_PERIOD,
+    add_startup_probe,
+)
 from probelint.timing import startup_budget_guaranteed, startup_failure_threshold
 from probelint.workloads import Container
 
 MIN_KUBE_VERSION = (1, 18)  # startupProbe beta, enabled by default
-MAX_STARTUP_PERIOD = 10
 EPSILON = 1e-9
 
 RULE = Rule(
@@ -123,7 +134,7 @@ RULE = Rule(
     name="startup-budget-too-small",
     summary="The probes kill the container before its measured worst startup time has passed",
     level="error",
-    fix="always",
+    fix="sometimes",
     options={"margin": 0.2},
 )
 
@@ -153,7 +164,7 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
             f"is killed before it can finish starting; failureThreshold {fixed} gives "
             f"{_seconds(startup_budget_guaranteed(delay, period, fixed))}",
             field="failureThreshold",
-            fixable=True,
+            fix=ctx.probe_fix(startup, f"Set failureThreshold to {fixed}", {"failureThreshold": fixed}),
         )
         return
 
@@ -178,7 +189,8 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
             f"startupProbe needs Kubernetes 1.18, so raise the liveness failureThreshold to {fixed} "
             f"({_seconds(startup_budget_guaranteed(delay, period, fixed))}), at the cost of slower hang detection"
         )
-        yield ctx.probe_finding(liveness, message, fixable=False)
+        fix = ctx.probe_fix(liveness, f"Set failureThreshold to {fixed}", {"failureThreshold": fixed})
+        yield ctx.probe_finding(liveness, message, fix=fix)
         return
     startup_period = min(period, MAX_STARTUP_PERIOD)
     fixed = startup_failure_threshold(startup_max.seconds, startup_period, 0, margin)
@@ -189,7 +201,13 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
     )
     if delay > 0:
         message += " and set the liveness initialDelaySeconds to 0"
-    yield ctx.probe_finding(liveness, message, fixable=liveness.handler is not None)
+    fix = None
+    waiting = pending_changes(ctx, liveness)
+    if waiting:
+        message += waiting_text(waiting)
+    else:
+        fix = add_startup_probe(ctx, liveness, startup_period, fixed)
+    yield ctx.probe_finding(liveness, message, fix=fix)
 
 
 def _budget_text(budget: int, delay: int, threshold: int, period: int) -> str:

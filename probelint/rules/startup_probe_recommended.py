@@ -66,10 +66,15 @@ spec:
   accepted without a startup probe.
 
 ## Fix safety
-Safe: the fix adds a `startupProbe` with the liveness probe's handler and `timeoutSeconds`,
-`periodSeconds = min(P_L, 10)`, `failureThreshold = ⌈(D_L + F_L·P_L) / P_S⌉` and no initial delay,
-then sets the liveness `initialDelaySeconds` to 0. The guaranteed startup time is not reduced.
-No fix is offered when the liveness probe has no single handler to copy.
+Unsafe: the fix adds a `startupProbe` right after the liveness probe, with the liveness handler
+and `timeoutSeconds`, `periodSeconds = min(P_L, 10)`,
+`failureThreshold = ⌈(D_L + F_L·P_L) / P_S⌉` and no initial delay, and sets the liveness
+`initialDelaySeconds` to 0. The guaranteed startup time is not reduced. It invents a probe: it
+assumes the liveness check also answers "has the application started", and that nothing else
+relied on the delay (a liveness probe that must not run before some other event, for example).
+No fix is offered when the liveness probe has no single handler to copy, when `startupProbe` is
+written as null (disabled on purpose), and while another selected rule is about to change the
+liveness period or timeout (PL204, PL206, PL212).
 
 ## References
 - https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#define-startup-probes
@@ -82,19 +87,29 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from probelint.model import Finding
+from yaml.nodes import MappingNode
+
+from probelint.model import Finding, Fix
+from probelint.probes import Probe
 from probelint.rule import Rule, RuleContext
+from probelint.rules.liveness_more_aggressive_than_readiness import (
+    pending_changes,
+    waiting_text,
+)
 from probelint.workloads import Container
+from probelint.edits import Unfixable, copy_value
+from probelint.yamlnode import NodeBudgetExceeded
 
 MIN_KUBE_VERSION = (1, 18)  # startupProbe beta, enabled by default
 MAX_STARTUP_PERIOD = 10
+HANDLER_NODE_BUDGET = 1000  # a copied handler is a few nodes; far more is an alias bomb
 
 RULE = Rule(
     code="PL103",
     name="startup-probe-recommended",
     summary="Long liveness initialDelaySeconds without a startup probe",
     level="warning",
-    fix="always",
+    fix="sometimes",
     options={"max-initial-delay": "30s"},
 )
 
@@ -112,20 +127,68 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
     if delay <= limit:
         return
     period, threshold = liveness.period, liveness.failure_threshold
+    if min(period, threshold, liveness.timeout) <= 0:
+        return  # rejected by the API server (PL003); there is no budget to keep
     startup_period, startup_threshold = startup_recipe(delay, period, threshold)
-    yield ctx.probe_finding(
-        liveness,
+    message = (
         f"initialDelaySeconds is {delay} (more than {limit:g}) and there is no startupProbe: after every "
         f"start the liveness probe checks nothing for {delay}s, a fixed guess of the startup time; add a startupProbe "
         f"with the liveness handler, timeoutSeconds {liveness.timeout}, periodSeconds {startup_period} and "
         f"failureThreshold {startup_threshold} (keeps the {delay + threshold * period}s the liveness probe "
-        f"allows for startup) and set initialDelaySeconds to 0",
-        field="initialDelaySeconds",
-        fixable=liveness.handler is not None,
+        f"allows for startup) and set initialDelaySeconds to 0"
     )
+    fix = None
+    waiting = pending_changes(ctx, liveness)
+    if waiting:
+        message += waiting_text(waiting)
+    else:
+        fix = add_startup_probe(ctx, liveness, startup_period, startup_threshold)
+    yield ctx.probe_finding(liveness, message, field="initialDelaySeconds", fix=fix)
 
 
 def startup_recipe(delay: int, period: int, threshold: int) -> tuple[int, int]:
     """``(P_S, F_S)`` of the startup probe that keeps the liveness probe's startup budget."""
     startup_period = min(period, MAX_STARTUP_PERIOD)
     return startup_period, math.ceil((delay + threshold * period) / startup_period)
+
+
+def handler_data(probe: Probe) -> tuple[str, object] | None:
+    """The probe's single handler as plain data (``("httpGet", {"path": ..., "port": ...})``), to
+    copy into a new probe; None when there is not exactly one handler or it is not a mapping."""
+    handler = probe.handler
+    node = probe.map.get(handler) if handler else None
+    if not isinstance(node, MappingNode):
+        return None
+    try:
+        return handler, copy_value(node, budget=HANDLER_NODE_BUDGET)
+    except (NodeBudgetExceeded, Unfixable):
+        return None  # an alias bomb, not a handler anyone wrote by hand
+
+
+def add_startup_probe(ctx: RuleContext, liveness: Probe, period: int, threshold: int) -> Fix | None:
+    """The unsafe fix shared with PL202: a ``startupProbe`` right after the liveness probe, with its
+    handler and timeout, ``period``, ``threshold`` and no delay, and the liveness delay set to 0.
+
+    Unsafe because it invents a probe: it assumes the liveness check also answers "has the
+    application started" and that nothing else relied on the delay. Written in the liveness
+    probe's own style (a flow mapping stays a flow mapping). The caller first checks that no other
+    rule is about to change the liveness period or timeout the copy is computed from
+    (``pending_changes``)."""
+    copied = handler_data(liveness)
+    if copied is None or "startupProbe" in liveness.container.map:
+        return None  # no handler to copy, or ``startupProbe: null`` written on purpose
+    handler, data = copied
+    startup: dict[str, object] = {handler: data}
+    if not liveness.is_default("timeoutSeconds"):
+        startup["timeoutSeconds"] = liveness.timeout
+    startup["periodSeconds"] = period
+    startup["failureThreshold"] = threshold
+    title = "Add a startupProbe"
+    if liveness.initial_delay > 0:
+        title += " and set the liveness initialDelaySeconds to 0"
+    builder = ctx.fix(title, unsafe=True, scope=liveness.container.node)
+    builder.set(liveness.container.node, "startupProbe", startup, after=liveness.key,
+                flow=True if liveness.node.flow_style else None)
+    if liveness.initial_delay > 0:
+        builder.set(liveness.node, "initialDelaySeconds", 0)
+    return builder.build()

@@ -57,8 +57,11 @@ None.
 ## Fix safety
 Safe: `periodSeconds` becomes `timeoutSeconds + max(2, ⌈0.2 × timeoutSeconds⌉)`, which keeps
 the timeout and leaves a gap between probes. Hang detection stays about the same because the
-probes were already running back to back. Lowering the timeout instead is a judgement call
-that needs the endpoint's latency (see PL201), so it is left to the user.
+probes were already running back to back. On a startup probe `failureThreshold` changes too,
+so that the startup budget is not shortened (nor silently multiplied). No fix is offered for a
+startup probe whose new period would exceed 10 s: that delays every start (PL209), and PL209
+would lower it again. Lowering the timeout instead is a judgement call that needs the
+endpoint's latency (see PL201), so it is left to the user.
 
 ## References
 - kubelet `pkg/kubelet/prober/worker.go` (one synchronous probe per tick; the ticker buffers one
@@ -74,8 +77,14 @@ import math
 from collections.abc import Iterator
 
 from probelint.model import Finding
+from probelint.probes import Probe
 from probelint.rule import Rule, RuleContext
+from probelint.timing_fixes import fix_title, startup_threshold
 from probelint.workloads import Container
+
+# A startup probe's period is also its detection lag for a started application; PL209 wants it
+# at most 10 s, so a fix never proposes more.
+MAX_STARTUP_PERIOD = 10
 
 RULE = Rule(
     code="PL204",
@@ -83,7 +92,7 @@ RULE = Rule(
     summary="Probe timeoutSeconds is not less than periodSeconds: probes run back to back",
     level="warning",
     levels="warning/info",
-    fix="always",
+    fix="sometimes",
 )
 
 
@@ -106,11 +115,42 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
         )
         if probe.handler == "exec":
             message += ", and timed-out exec processes can pile up in the container"
-        message += (f"; periodSeconds {fixed} (timeoutSeconds {timeout} + max(2, 20% of it)) keeps the timeout "
-                    f"and leaves a gap")
+        values = proposal(probe)
+        fix = None
+        if values is None:
+            message += (f"; periodSeconds {fixed} (timeoutSeconds {timeout} + max(2, 20% of it)) would keep the timeout "
+                        f"but delay every start by up to {fixed}s (PL209), so lower timeoutSeconds if the latency "
+                        f"allows")
+        else:
+            message += (f"; periodSeconds {fixed} (timeoutSeconds {timeout} + max(2, 20% of it)) keeps the timeout "
+                        f"and leaves a gap")
+            if "failureThreshold" in values:
+                message += (f", and failureThreshold {values['failureThreshold']} keeps the startup budget "
+                            f"({probe.describe('failureThreshold')} x periodSeconds {period})")
+            fix = ctx.probe_fix(probe, fix_title(values), values)
         at = "periodSeconds" if probe.map.key_node("periodSeconds") is not None else "timeoutSeconds"
-        yield ctx.probe_finding(probe, message, field=at, level="info" if kind == "startup" else "warning",
-                                fixable=True)
+        yield ctx.probe_finding(probe, message, field=at, level="info" if kind == "startup" else "warning", fix=fix)
+
+
+def proposal(probe: Probe) -> dict[str, int] | None:
+    """The fields this rule's fix sets on ``probe``, or None (not reported, or no fix).
+
+    ``periodSeconds`` always; on a startup probe also the ``failureThreshold`` that keeps its
+    startup budget, as the other rules that change a startup period do. None for a startup probe
+    whose period would exceed PL209's 10 s."""
+    timeout, period = probe.timeout, probe.period
+    if timeout <= 0 or period <= 0 or timeout < period:
+        return None
+    fixed = fixed_period(timeout)
+    if probe.type != "startup":
+        return {"periodSeconds": fixed}
+    if fixed > MAX_STARTUP_PERIOD:
+        return None
+    values = {"periodSeconds": fixed}
+    threshold = startup_threshold(period, probe.failure_threshold, fixed)
+    if threshold != probe.failure_threshold:
+        values["failureThreshold"] = threshold
+    return values
 
 
 def fixed_period(timeout: int) -> int:
