@@ -74,7 +74,6 @@ class RuleContext:
         *,
         obj: ObjectRef,
         level: str | None = None,
-        fixable: bool = False,
         fix: Fix | None = None,
     ) -> Finding:
         """A finding at ``at`` about ``obj``; the message is prefixed with the object.
