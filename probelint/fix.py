@@ -171,6 +171,7 @@ class Attempt:
 
 
 def _combine(text: str, findings: list[Finding]) -> tuple[list[Finding], str]:
+    """The findings whose edits do not overlap an earlier one's, and the text with them applied."""
     taken: list[Edit] = []
     chosen: list[Finding] = []
     for finding in findings:
@@ -182,16 +183,30 @@ def _combine(text: str, findings: list[Finding]) -> tuple[list[Finding], str]:
     return chosen, apply_edits(text, taken)
 
 
-def fix_text(text: str, findings: list[Finding]) -> Attempt:
-    """Apply as many of the findings' fixes as verify together."""
-    attempt = Attempt(text)
-    chosen, edited = _combine(text, findings)
+def _verified(text: str, findings: list[Finding]) -> str | None:
+    """The text with these (non-overlapping) fixes applied, if it verifies."""
+    edits = [edit for finding in findings for edit in finding.fix.edits]
+    edited = apply_edits(text, edits)
     try:
-        verify(text, edited, [c for f in chosen for c in f.fix.changes])
+        verify(text, edited, [change for finding in findings for change in finding.fix.changes])
+    except VerifyError:
+        return None
+    return edited
+
+
+def fix_text(text: str, findings: list[Finding]) -> Attempt:
+    """Apply as many of the findings' fixes as verify together.
+
+    Normally all non-overlapping fixes verify at once. When they do not, each is verified
+    alone; those that fail alone are refused with the reason, and the others are applied
+    together, or the first of them alone if even that combination fails.
+    """
+    attempt = Attempt(text)
+    chosen, _ = _combine(text, findings)
+    edited = _verified(text, chosen)
+    if edited is not None:
         attempt.text, attempt.applied = edited, chosen
         return attempt
-    except VerifyError:
-        pass
     good = []
     for finding in chosen:
         try:
@@ -199,17 +214,11 @@ def fix_text(text: str, findings: list[Finding]) -> Attempt:
             good.append(finding)
         except VerifyError as err:
             attempt.refused.append((finding, str(err)))
-    for count in (len(good), 1):
-        subset = good[:count]
-        if not subset:
-            break
-        _, edited = _combine(text, subset)
-        try:
-            verify(text, edited, [c for f in subset for c in f.fix.changes])
+    for subset in (good, good[:1]):
+        edited = _verified(text, subset) if subset else None
+        if edited is not None:
             attempt.text, attempt.applied = edited, subset
-            return attempt
-        except VerifyError:
-            continue
+            break
     return attempt
 
 

@@ -32,3 +32,29 @@ def make_settings(select=None, **values) -> Settings:
 
 def lint(text: str, path: str = "manifest.yaml", **settings) -> LintResult:
     return Linter(make_settings(**settings)).lint_text(text, path)
+
+
+def lines_of_keys(text: str, keys) -> set[int]:
+    """0-based lines holding an entry whose key is in ``keys``, from the key to the end of its
+    value, in every document of ``text`` (what a fix may touch)."""
+    import yaml
+    from yaml.nodes import MappingNode, SequenceNode
+
+    from probelint.edits import content_end, text_of
+
+    table = text_of(text)
+    found: set[int] = set()
+    for doc in yaml.compose_all(text, Loader=yaml.CSafeLoader):
+        stack = [doc]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, MappingNode):
+                for key, value in node.value:
+                    if getattr(key, "value", None) in keys:
+                        last = table.text.count("\n", 0, content_end(table, value))
+                        found.update(range(key.start_mark.line, last + 1))
+                    else:
+                        stack.append(value)
+            elif isinstance(node, SequenceNode):
+                stack.extend(node.value)
+    return found

@@ -365,3 +365,24 @@ def test_fix_in_a_real_subprocess(tmp_path) -> None:
                           capture_output=True, text=True, timeout=120, env={**os.environ, "NO_COLOR": "1"})
     assert proc.returncode == 0, proc.stderr
     assert target.read_text() == GOOD
+
+
+def _finding(text: str, edits, changes):
+    from probelint.model import Finding, Fix, Location, ObjectRef
+
+    return Finding("PL205", "x", "warning", "m", Location("f", 1, 1, 1, 1), ObjectRef("Pod", "p"),
+                   fix=Fix("t", tuple(edits), changes=tuple(changes)), fixable=True)
+
+
+def test_a_fix_that_does_not_verify_is_refused_and_the_others_apply() -> None:
+    text = "a: {x: 1}\nb: {y: 2}\n"
+    root = yaml.compose(text, Loader=yaml.CSafeLoader)
+    good = FixBuilder(text, "t", scope=root).set(node_at(root, "a"), "x", 5).build()
+    honest = _finding(text, good.edits, good.changes)
+    # Claims to set b.y to 3 but writes 4.
+    claimed = FixBuilder(text, "t", scope=root).set(node_at(root, "b"), "y", 3).build()
+    liar = _finding(text, [Edit(claimed.edits[0].start, claimed.edits[0].end, "4")], claimed.changes)
+    attempt = fix.fix_text(text, [honest, liar])
+    assert attempt.text == "a: {x: 5}\nb: {y: 2}\n"
+    assert attempt.applied == [honest]
+    assert [(f, reason) for f, reason in attempt.refused] == [(liar, "document 1 would change beyond the fix")]

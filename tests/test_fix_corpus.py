@@ -10,13 +10,10 @@ import difflib
 import shutil
 
 import pytest
-import yaml
-from yaml.nodes import MappingNode, SequenceNode
 
 from probelint import fix
-from probelint.edits import content_end, text_of
 from probelint.probes import PROBE_KEYS
-from tests.conftest import CORPUS, make_settings
+from tests.conftest import CORPUS, lines_of_keys, make_settings
 
 OWNED_KEYS = {*PROBE_KEYS, "terminationGracePeriodSeconds", "lifecycle", "ports", "progressDeadlineSeconds",
               "restartPolicy"}
@@ -24,22 +21,7 @@ OWNED_KEYS = {*PROBE_KEYS, "terminationGracePeriodSeconds", "lifecycle", "ports"
 
 def owned_lines(text: str) -> set[int]:
     """0-based lines holding a probe or a probe-owned field (from the key to its value's end)."""
-    table = text_of(text)
-    found: set[int] = set()
-    for doc in yaml.compose_all(text, Loader=yaml.CSafeLoader):
-        stack = [doc]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, MappingNode):
-                for key, value in node.value:
-                    if getattr(key, "value", None) in OWNED_KEYS:
-                        last = table.text.count("\n", 0, content_end(table, value))
-                        found.update(range(key.start_mark.line, last + 1))
-                    else:
-                        stack.append(value)
-            elif isinstance(node, SequenceNode):
-                stack.extend(node.value)
-    return found
+    return lines_of_keys(text, OWNED_KEYS)
 
 
 @pytest.fixture(scope="module")

@@ -11,12 +11,10 @@ from __future__ import annotations
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from yaml.nodes import MappingNode, SequenceNode
 
 from probelint import fix
-from probelint.edits import content_end, text_of
 from probelint.probes import PROBE_KEYS
-from tests.conftest import make_settings
+from tests.conftest import lines_of_keys, make_settings
 
 # Rules whose fixes change only probe blocks.
 PROBE_RULES = ["PL002", "PL003", "PL004", "PL103", "PL104", "PL201", "PL202", "PL203", "PL204", "PL205",
@@ -89,23 +87,7 @@ def manifests(draw) -> str:
 
 def probe_lines(text: str) -> set[int]:
     """0-based lines that hold any part of a probe (its key to the end of its value)."""
-    table = text_of(text)
-    found: set[int] = set()
-    for doc in yaml.compose_all(text, Loader=yaml.CSafeLoader):
-        stack = [doc]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, MappingNode):
-                for key, value in node.value:
-                    if getattr(key, "value", None) in PROBE_KEYS:
-                        end = content_end(table, value)
-                        first, last = key.start_mark.line, table.text.count("\n", 0, end)
-                        found.update(range(first, last + 1))
-                    else:
-                        stack.append(value)
-            elif isinstance(node, SequenceNode):
-                stack.extend(node.value)
-    return found
+    return lines_of_keys(text, PROBE_KEYS)
 
 
 def without_probes(data: object) -> object:

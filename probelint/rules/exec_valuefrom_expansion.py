@@ -122,25 +122,7 @@ def references(text: str) -> list[str]:
     Follows ``third_party/forked/golang/expansion``: ``$$`` is an escaped ``$``, ``$(`` opens
     a reference that ends at the next ``)``, and an unterminated ``$(`` is literal text.
     """
-    found = []
-    i = 0
-    while i < len(text) - 1:
-        if text[i] != "$":
-            i += 1
-            continue
-        nxt = text[i + 1]
-        if nxt == "$":
-            i += 2
-            continue
-        if nxt == "(":
-            end = text.find(")", i + 2)
-            if end == -1:
-                break
-            found.append(text[i + 2:end])
-            i = end + 1
-            continue
-        i += 1
-    return found
+    return [name for _start, _end, name in reference_spans(text)]
 
 
 def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
