@@ -186,3 +186,29 @@ def test_apply_refuses_unknown_containers(tmp_path) -> None:
     target.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: x}]\n")
     result = run("--p99", "1s", "--port", "80", "--apply", str(target), "--container", "b")
     assert result.exit_code == 2 and 'no container "b"' in result.output
+
+
+def test_patch_applies_with_kustomize(tmp_path) -> None:
+    import shutil
+    import subprocess
+
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl (with its built-in kustomize) is not installed")
+    (tmp_path / "deploy.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: cart}\nspec:\n"
+        "  selector: {matchLabels: {app: cart}}\n  template:\n    metadata: {labels: {app: cart}}\n    spec:\n"
+        "      containers:\n        - {name: app, image: example/cart:1, ports: [{name: http, containerPort: 8080}]}\n"
+        "        - {name: side, image: example/side:1}\n")
+    patch = run("--p99", "4s", "--port", "http", "--startup-max", "90s", "--drain", "20s", "--format", "patch",
+                "--workload", "Deployment/cart", "--container", "app")
+    (tmp_path / "patch.yaml").write_text(patch.output)
+    (tmp_path / "kustomization.yaml").write_text("resources: [deploy.yaml]\npatches:\n  - path: patch.yaml\n")
+    proc = subprocess.run([kubectl, "kustomize", str(tmp_path)], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    pod = yaml.safe_load(proc.stdout)["spec"]["template"]["spec"]
+    app, side = pod["containers"]
+    assert app["livenessProbe"]["timeoutSeconds"] == 8 and app["startupProbe"]["failureThreshold"] == 12
+    assert app["lifecycle"] == {"preStop": {"sleep": {"seconds": 5}}} and app["image"] == "example/cart:1"
+    assert side == {"name": "side", "image": "example/side:1"}
+    assert pod["terminationGracePeriodSeconds"] == 30
