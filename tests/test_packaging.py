@@ -115,6 +115,8 @@ spec:
           livenessProbe:
             httpGet: {path: /livez, port: 8080}
             failureThreshold: 1   # one strike
+          readinessProbe:
+            httpGet: {path: /readyz, port: 8080}
 """
 
 
@@ -135,7 +137,8 @@ def test_pre_commit_fix_hook_rewrites_the_file(tmp_path, wheelhouse) -> None:
     out = proc.stdout.decode() + proc.stderr.decode()
     assert proc.returncode == 1, out  # pre-commit fails a hook that changed files
     assert "Fixed 1 finding (0 remaining)." in out
-    assert manifest.read_text() == THRESHOLD_ONE.replace("failureThreshold: 1 ", "failureThreshold: 3 ")
+    # 3 consecutive failures at least, and enough for readiness to act first (PL203): 5.
+    assert manifest.read_text() == THRESHOLD_ONE.replace("failureThreshold: 1 ", "failureThreshold: 5 ")
     git("add", "-A", cwd=repo)
     proc = subprocess.run([pre_commit, "try-repo", str(ROOT), "probelint-fix", "--all-files"],
                           cwd=repo, capture_output=True, env=env, timeout=900)
