@@ -2,4 +2,4 @@
 from probelint.cli import main
 
 if __name__ == "__main__":
-    main()
+    main(prog_name="probelint")  # the same name in help, errors and shell completion

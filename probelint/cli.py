@@ -14,6 +14,9 @@ import click
 from probelint import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# Machine formats and their modules in probelint.report; each has render(result, texts).
+REPORT_FORMATS = {"text": None, "json": None, "sarif": "sarif", "github": "github", "gitlab": "gitlab",
+                  "junit": "junit"}
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -21,13 +24,32 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
 
 
-def _colour(stream) -> bool:
+def _colour(stream, when: str = "auto") -> bool:
+    """Colour for ``stream``: ``--color always|never`` decides; ``auto`` means a terminal
+    and no ``NO_COLOR`` in the environment (https://no-color.org)."""
+    if when != "auto":
+        return when == "always"
     if os.environ.get("NO_COLOR"):
         return False
     try:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def _version_message() -> str:
+    """``probelint X`` and the Kubernetes versions whose schemas PL009 can check against."""
+    from probelint import k8sschema
+
+    versions = k8sschema.shipped_versions()
+    shown = f"{versions[0][0]}.{versions[0][1]}-{versions[-1][0]}.{versions[-1][1]}" if versions else "none"
+    return f"probelint {__version__} (Kubernetes schemas {shown})"
+
+
+def _print_version(ctx: click.Context, _param, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(_version_message())
+        ctx.exit()
 
 
 def profile_options(command):
@@ -90,7 +112,8 @@ def apply_profile_flags(settings, flags: dict) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="probelint", message="%(prog)s %(version)s")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and the Kubernetes schema versions available, and exit.")
 def main() -> None:
     """Static analysis of Kubernetes liveness, readiness and startup probes."""
 
@@ -99,7 +122,9 @@ def main() -> None:
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
 @click.option("--stdin-filename", metavar="NAME", help="Name to show for input read from '-'.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(list(REPORT_FORMATS)), default="text", show_default=True,
+              help="Output format: text, json, sarif (code scanning), github (workflow annotations), "
+                   "gitlab (Code Quality), junit.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE.")
 @click.option("--select", multiple=True, metavar="CODES", help="Rules to enable, replacing the defaults (codes, prefixes such as PL2, names, ALL).")
 @click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to enable in addition to the defaults.")
@@ -110,14 +135,24 @@ def main() -> None:
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Configuration file (default: nearest .probelint.yaml or pyproject.toml).")
 @click.option("--no-config", is_flag=True, help="Ignore configuration files.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
+@click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour the text output (auto: on a terminal, unless NO_COLOR is set).")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of each finding.")
 @click.option("--fix", "fix_files", is_flag=True, help="Apply safe fixes, verified by re-parsing, and write the files (stdin: print the fixed text).")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that need an assumption (with --fix or --diff).")
 @click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of what --fix would change and write nothing (exit 1 when there is a change).")
+@click.option("--helm", "helm_chart", type=click.Path(exists=True), metavar="CHART_DIR", help="Check the output of `helm template` for this chart.")
+@click.option("--values", "-f", "values_files", multiple=True, metavar="FILE", help="With --helm: a values file for helm (repeatable).")
+@click.option("--set", "set_values", multiple=True, metavar="KEY=VALUE", help="With --helm: a value for helm (repeatable).")
+@click.option("--release", metavar="NAME", help="With --helm: the release name [default: release].")
+@click.option("--helm-namespace", metavar="NS", help="With --helm: the namespace helm renders the release into.")
+@click.option("--kustomize", "kustomize_dir", type=click.Path(exists=True, file_okay=False), metavar="DIR",
+              help="Check the output of `kustomize build DIR` (or `kubectl kustomize DIR`).")
 @profile_options
 def check(paths, exclude, stdin_filename, fmt, output, select, extend_select, ignore, fail_on,
-          kube_version, namespace, config_file, no_config, quiet, statistics, fix_files, unsafe_fixes,
-          show_diff, **profile_flags) -> None:
+          kube_version, namespace, config_file, no_config, quiet, color, statistics, fix_files, unsafe_fixes,
+          show_diff, helm_chart, values_files, set_values, release, helm_namespace, kustomize_dir,
+          **profile_flags) -> None:
     """Check manifests (files, directories, or '-' for stdin) for probe problems."""
     from probelint.linter import Linter
     from probelint.settings import SelectionError, parse_kube_version
@@ -142,9 +177,14 @@ def check(paths, exclude, stdin_filename, fmt, output, select, extend_select, ig
     except (SelectionError, ValueError) as err:
         raise click.UsageError(str(err)) from None
 
-    inputs = paths or (".",)
-    stdin = sys.stdin.buffer.read() if "-" in inputs else None
-    stdin_name = stdin_filename or "-"
+    rendered = _render(paths, helm_chart, values_files, set_values, release, helm_namespace, kustomize_dir,
+                       fix_files or show_diff)
+    if rendered is not None:
+        inputs, (stdin, stdin_name) = ("-",), rendered
+    else:
+        inputs = paths or (".",)
+        stdin = sys.stdin.buffer.read() if "-" in inputs else None
+        stdin_name = stdin_filename or "-"
     if fix_files and show_diff:
         raise click.UsageError("--fix and --diff cannot be combined: --diff shows what --fix would write")
     fixed = None
@@ -168,20 +208,29 @@ def check(paths, exclude, stdin_filename, fmt, output, select, extend_select, ig
                 sys.stdout.flush()
                 report_to_stderr = not output
     else:
-        linter.keep_sources = fmt == "json"
+        linter.keep_sources = fmt not in ("text", "github")  # machine formats carry fix edits
+        linter.keep_workloads = fmt == "junit"  # clean workloads are test cases too
         result = linter.lint_paths(inputs, stdin=stdin, stdin_name=stdin_name)
         texts = {shown: source.text for shown, (_key, source) in linter.sources.items()}
+        if rendered is not None:
+            from probelint.render import for_rendered
+
+            result = for_rendered(result, helm_chart)
 
     if fmt == "json":
         from probelint.report import json_report
 
         report = json_report.render(result, fixed, texts)
+    elif REPORT_FORMATS[fmt]:
+        import importlib
+
+        report = importlib.import_module(f"probelint.report.{REPORT_FORMATS[fmt]}").render(result, texts)
     else:
         from probelint.report import text
 
-        colour = output is None and _colour(sys.stdout)
+        colour = output is None and _colour(sys.stdout, color)
         report = text.render(result, colour=colour, quiet=quiet, stats=statistics, unsafe=unsafe_fixes, fixed=fixed)
-        err_colour = _colour(sys.stderr)
+        err_colour = _colour(sys.stderr, color)
         for problem in result.problems:
             click.echo(text.problem_line(problem, err_colour), err=True, color=err_colour)
     if report_to_stderr:
@@ -193,7 +242,7 @@ def check(paths, exclude, stdin_filename, fmt, output, select, extend_select, ig
             click.echo(f"error: cannot write {output}: {err.strerror}", err=True)
             sys.exit(EXIT_ERROR)
     elif not show_diff:
-        click.echo(report, nl=False, color=_colour(sys.stdout))
+        click.echo(report, nl=False, color=_colour(sys.stdout, color))
 
     if result.has_input_errors:
         sys.exit(EXIT_ERROR)
@@ -225,6 +274,31 @@ def _write_fixes(run, result) -> None:
             write_atomic(state.key, encoded(state.original, state.text), original_bytes(state))
         except WriteError as err:
             result.problems.append(InputProblem(shown, 1, 1, f"not fixed: {err}"))
+
+
+def _render(paths, helm_chart, values_files, set_values, release, helm_namespace, kustomize_dir,
+            fixing: bool) -> tuple[bytes, str] | None:
+    """``--helm``/``--kustomize``: the rendered stream and the name to show for it; None when
+    plain paths are checked. A tool that is missing or fails is an input error (exit 2)."""
+    from probelint import render
+
+    sources = [name for name, given in (("PATH", paths), ("--helm", helm_chart), ("--kustomize", kustomize_dir)) if given]
+    if len(sources) > 1:
+        raise click.UsageError(f"{' and '.join(sources)} cannot be combined: check one chart, one overlay or paths")
+    if not helm_chart and (values_files or set_values or release or helm_namespace):
+        raise click.UsageError("-f/--values, --set, --release and --helm-namespace need --helm CHART_DIR")
+    if not sources or sources == ["PATH"]:
+        return None
+    if fixing:
+        raise click.UsageError("--fix and --diff do not apply to --helm or --kustomize: rendered output is not "
+                               "edited; fix the chart or the overlay")
+    try:
+        if helm_chart:
+            return render.helm_template(helm_chart, values_files, set_values, release or "release", helm_namespace)
+        return render.kustomize_build(kustomize_dir)
+    except render.RenderError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(EXIT_ERROR)
 
 
 @main.command("timing")

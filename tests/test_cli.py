@@ -150,8 +150,29 @@ def test_rules_and_rule_commands(runner) -> None:
     assert {"code", "name", "level", "fix", "summary", "enabled"} <= set(listed[0])
 
 
-def test_version(runner) -> None:
-    assert runner.invoke(main, ["--version"]).output == f"probelint {__version__}\n"
+def test_version_names_the_kubernetes_schemas(runner) -> None:
+    from probelint import k8sschema
+
+    first, last = k8sschema.shipped_versions()[0], k8sschema.shipped_versions()[-1]
+    assert runner.invoke(main, ["--version"]).output == (
+        f"probelint {__version__} (Kubernetes schemas {first[0]}.{first[1]}-{last[0]}.{last[1]})\n")
+
+
+@pytest.mark.parametrize(("when", "env", "coloured"), [
+    ("always", {}, True), ("never", {}, False), ("auto", {}, False),  # the test runner is not a terminal
+    ("always", {"NO_COLOR": "1"}, True),  # an explicit choice wins over the environment
+])
+def test_color_option(tmp_path, when, env, coloured) -> None:
+    target = tmp_path / "bad.yaml"
+    target.write_text(BAD)
+    result = CliRunner(env=env).invoke(main, ["check", "--no-config", "--color", when, str(target)])
+    assert ("\x1b[" in result.output) is coloured
+
+
+def test_shell_completion_script() -> None:
+    proc = subprocess.run([sys.executable, "-m", "probelint"], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "_PROBELINT_COMPLETE": "bash_source"}, check=False)
+    assert "_probelint_completion()" in proc.stdout
 
 
 def test_no_colour_in_pipes_and_with_no_color(runner, tmp_path) -> None:
