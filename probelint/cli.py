@@ -138,6 +138,8 @@ def main() -> None:
 @click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour the text output (auto: on a terminal, unless NO_COLOR is set).")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of each finding.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N",
+              help="Check in N processes (same output) [default: all CPUs for large inputs, else 1].")
 @click.option("--fix", "fix_files", is_flag=True, help="Apply safe fixes, verified by re-parsing, and write the files (stdin: print the fixed text).")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that need an assumption (with --fix or --diff).")
 @click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of what --fix would change and write nothing (exit 1 when there is a change).")
@@ -150,7 +152,7 @@ def main() -> None:
               help="Check the output of `kustomize build DIR` (or `kubectl kustomize DIR`).")
 @profile_options
 def check(paths, exclude, stdin_filename, fmt, output, select, extend_select, ignore, fail_on,
-          kube_version, namespace, config_file, no_config, quiet, color, statistics, fix_files, unsafe_fixes,
+          kube_version, namespace, config_file, no_config, quiet, color, statistics, jobs, fix_files, unsafe_fixes,
           show_diff, helm_chart, values_files, set_values, release, helm_namespace, kustomize_dir,
           **profile_flags) -> None:
     """Check manifests (files, directories, or '-' for stdin) for probe problems."""
@@ -210,8 +212,9 @@ def check(paths, exclude, stdin_filename, fmt, output, select, extend_select, ig
     else:
         linter.keep_sources = fmt not in ("text", "github")  # machine formats carry fix edits
         linter.keep_workloads = fmt == "junit"  # clean workloads are test cases too
-        result = linter.lint_paths(inputs, stdin=stdin, stdin_name=stdin_name)
-        texts = {shown: source.text for shown, (_key, source) in linter.sources.items()}
+        from probelint import parallel
+
+        result, texts = parallel.lint(linter, tuple(inputs), jobs, stdin=stdin, stdin_name=stdin_name)
         if rendered is not None:
             from probelint.render import for_rendered
 

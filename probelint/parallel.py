@@ -1,0 +1,151 @@
+"""``-j N``: lint files in N processes with exactly the output of one.
+
+Files are split into N groups of about equal size. Each worker reads, parses and checks its
+group with the container and workload rules, then reports the Services it found. The rules
+that need every Service (PL101's escalation, PL401-PL404, PL503...) run only after each worker
+has received the whole Service list, in the order one process would have built it, so the
+findings and messages are the same as with ``-j 1``. Workers send back findings without the
+node references of their fixes (only ``--fix`` needs those, and it runs in one process).
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from dataclasses import replace
+
+from probelint.linter import Linter, LintResult
+from probelint.model import Finding, InputProblem
+from probelint.settings import Settings
+from probelint.source import STDIN, SourceError, discover, read_source
+
+# Below this much input, starting processes costs more than it saves.
+AUTO_MIN_BYTES = 2 * 1024 * 1024
+AUTO_MIN_FILES = 64
+
+
+def auto_jobs(files: list[str]) -> int:
+    """All CPUs for a large input, one process for a handful of files."""
+    if len(files) < 2:
+        return 1
+    size = 0
+    for path in files:
+        try:
+            size += os.path.getsize(path)
+        except OSError:
+            continue
+    if size < AUTO_MIN_BYTES and len(files) < AUTO_MIN_FILES:
+        return 1
+    return max(1, min(os.cpu_count() or 1, len(files)))
+
+
+def _groups(files: list[str], jobs: int) -> list[list[str]]:
+    """Files dealt into ``jobs`` groups, largest first to the lightest group."""
+    def size(path: str) -> int:
+        try:
+            return os.path.getsize(path)
+        except OSError:
+            return 0
+
+    groups: list[list[str]] = [[] for _ in range(jobs)]
+    loads = [0] * jobs
+    for path in sorted(files, key=size, reverse=True):
+        lightest = loads.index(min(loads))
+        groups[lightest].append(path)
+        loads[lightest] += size(path) + 1
+    return [g for g in groups if g]
+
+
+def _portable(finding: Finding) -> Finding:
+    if finding.fix is None or not finding.fix.changes:
+        return finding
+    return replace(finding, fix=replace(finding.fix, changes=()))
+
+
+def _worker(conn, settings: Settings, files: list[str], keep_sources: bool) -> None:
+    """Check ``files``; send the Services found, wait for all of them, finish, send the result."""
+    try:
+        linter = Linter(settings, keep_sources=keep_sources)
+        for path in files:
+            try:
+                source = read_source(path, max_size=settings.max_file_size)
+            except SourceError as err:
+                linter.result.files += 1
+                linter.result.problems.append(err.problem)
+                continue
+            if keep_sources:
+                linter.sources[source.path] = (path, source)
+            linter.lint_source(source)
+        by_path: dict[str, list] = {}
+        for service in linter.services.services:
+            by_path.setdefault(service.path, []).append(service)
+        conn.send(by_path)
+        linter.services.services = conn.recv()
+        result = linter.finish()
+        texts = {shown: source.text for shown, (_key, source) in linter.sources.items()}
+        conn.send((
+            [_portable(f) for f in result.findings], result.problems,
+            (result.files, result.documents, result.workloads), texts,
+        ))
+    except BaseException as err:  # noqa: BLE001 - reported by the parent, never lost
+        conn.send(err)
+    finally:
+        conn.close()
+
+
+def lint(linter: Linter, paths: tuple[str, ...], jobs: int | None, stdin: bytes | None = None,
+         stdin_name: str = "-") -> tuple[LintResult, dict[str, str]]:
+    """Lint ``paths`` with ``jobs`` processes (None: decide from the input's size); the result
+    and, when the linter keeps sources, the text of each file by shown path.
+
+    Stdin, and runs that keep whole workloads (``probelint timing``, JUnit), use one process.
+    """
+    settings = linter.settings
+    found = discover(tuple(paths), settings.exclude)
+    if jobs is None:
+        jobs = auto_jobs(found.files)
+    if jobs <= 1 or STDIN in found.files or linter.keep_workloads or len(found.files) < 2:
+        result = linter.lint_paths(paths, stdin=stdin, stdin_name=stdin_name)
+        return result, {shown: source.text for shown, (_key, source) in linter.sources.items()}
+    groups = _groups(found.files, jobs)
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    workers = []
+    for group in groups:
+        parent, child = context.Pipe()
+        process = context.Process(target=_worker, args=(child, settings, group, linter.keep_sources), daemon=True)
+        process.start()
+        child.close()
+        workers.append((parent, process))
+    try:
+        found_services: dict[str, list] = {}
+        for parent, _process in workers:
+            reply = parent.recv()
+            if isinstance(reply, BaseException):
+                raise reply
+            found_services.update(reply)
+        # The order one process builds: files in discovery order, Services in file order.
+        ordered = [service for path in found.files for service in found_services.get(path, [])]
+        for parent, _process in workers:
+            parent.send(ordered)
+        result = LintResult(problems=list(found.problems))
+        all_texts: dict[str, str] = {}
+        for parent, _process in workers:
+            reply = parent.recv()
+            if isinstance(reply, BaseException):
+                raise reply
+            findings, problems, (files, documents, workloads), texts = reply
+            result.findings.extend(findings)
+            result.problems.extend(problems)
+            result.files += files
+            result.documents += documents
+            result.workloads += workloads
+            all_texts.update(texts)
+    finally:
+        for parent, process in workers:
+            parent.close()
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+    result.findings.sort(key=Finding.sort_key)
+    result.problems.sort(key=InputProblem.sort_key)
+    linter.result = result
+    return result, all_texts
