@@ -62,15 +62,17 @@ def test_corpus_output_is_identical(fmt) -> None:
         assert json.loads(one.output)["summary"]["files"] > 100
 
 
-def test_automatic_job_count(tmp_path) -> None:
-    small = [str(tmp_path / f"{n}.yaml") for n in range(3)]
-    for path in small:
-        open(path, "w").write("kind: Pod\n")
-    assert parallel.auto_jobs(small) == 1
-    many = [str(tmp_path / f"m{n}.yaml") for n in range(parallel.AUTO_MIN_FILES)]
-    for path in many:
-        open(path, "w").write("kind: Pod\n")
-    assert parallel.auto_jobs(many) >= 1
+def test_automatic_job_count(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 4)
+    small = [tmp_path / f"{n}.yaml" for n in range(3)]
+    many = [tmp_path / f"m{n}.yaml" for n in range(parallel.AUTO_MIN_FILES)]
+    for path in (*small, *many):
+        path.write_text("kind: Pod\n")
+    assert parallel.auto_jobs([str(p) for p in small]) == 1  # a handful of small files: one process
+    assert parallel.auto_jobs([str(p) for p in many]) == 4  # many files: every CPU
+    big = tmp_path / "big.yaml"
+    big.write_text("#" * parallel.AUTO_MIN_BYTES)
+    assert parallel.auto_jobs([str(big), str(small[0])]) == 2  # large input, but only two files
 
 
 def test_groups_balance_by_size(tmp_path) -> None:
