@@ -280,7 +280,7 @@ def run(paths: tuple[str, ...], settings: Settings, *, unsafe: bool = False, std
     refusals: dict[tuple, InputProblem] = {}
     rounds = 0
     while True:
-        linter = Linter(settings, keep_sources=True)
+        linter = Linter(settings, keep_sources=True, keep_fix_changes=True)
         overrides = {state.key: replace(state.original, text=state.text) for state in files.values() if state.changed}
         result = linter.lint_paths(paths, stdin=stdin, stdin_name=stdin_name, overrides=overrides)
         if rounds >= MAX_ROUNDS:

@@ -8,7 +8,7 @@ then sorted by path, line, column and code so that output never depends on input
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from yaml.nodes import MappingNode
 
@@ -55,8 +55,12 @@ class _Pending:
 
 
 class Linter:
-    def __init__(self, settings: Settings, keep_workloads: bool = False, keep_sources: bool = False) -> None:
+    def __init__(self, settings: Settings, keep_workloads: bool = False, keep_sources: bool = False,
+                 keep_fix_changes: bool = False) -> None:
         self.settings = settings
+        # A fix's changes point into the document's node tree; only --fix needs them, and
+        # keeping them would keep every tree alive until the end of the run.
+        self.keep_fix_changes = keep_fix_changes
         self.keep_workloads = keep_workloads
         self.keep_sources = keep_sources
         # shown path -> (path as discovered, source); filled when ``keep_sources`` (for --fix)
@@ -175,6 +179,8 @@ class Linter:
             override = levels.get(finding.code)
             if override and override != finding.level:
                 finding = _with_level(finding, override)
+            if finding.fix is not None and finding.fix.changes and not self.keep_fix_changes:
+                finding = replace(finding, fix=replace(finding.fix, changes=()))
             self.result.findings.append(finding)
 
     def finish(self) -> LintResult:
@@ -190,8 +196,6 @@ class Linter:
 
 
 def _with_level(finding: Finding, level: str) -> Finding:
-    from dataclasses import replace
-
     return replace(finding, level=level)
 
 

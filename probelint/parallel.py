@@ -5,13 +5,13 @@ group with the container and workload rules, then reports the Services it found.
 that need every Service (PL101's escalation, PL401-PL404, PL503...) run only after each worker
 has received the whole Service list, in the order one process would have built it, so the
 findings and messages are the same as with ``-j 1``. Workers send back findings without the
-node references of their fixes (only ``--fix`` needs those, and it runs in one process).
+node references of their fixes (the linter drops them unless ``--fix`` asks for them, and
+``--fix`` runs in one process).
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
-from dataclasses import replace
 
 from probelint.linter import Linter, LintResult
 from probelint.model import Finding, InputProblem
@@ -55,12 +55,6 @@ def _groups(files: list[str], jobs: int) -> list[list[str]]:
     return [g for g in groups if g]
 
 
-def _portable(finding: Finding) -> Finding:
-    if finding.fix is None or not finding.fix.changes:
-        return finding
-    return replace(finding, fix=replace(finding.fix, changes=()))
-
-
 def _worker(conn, settings: Settings, files: list[str], keep_sources: bool) -> None:
     """Check ``files``; send the Services found, wait for all of them, finish, send the result."""
     try:
@@ -83,7 +77,7 @@ def _worker(conn, settings: Settings, files: list[str], keep_sources: bool) -> N
         result = linter.finish()
         texts = {shown: source.text for shown, (_key, source) in linter.sources.items()}
         conn.send((
-            [_portable(f) for f in result.findings], result.problems,
+            result.findings, result.problems,
             (result.files, result.documents, result.workloads), texts,
         ))
     except BaseException as err:  # noqa: BLE001 - reported by the parent, never lost
