@@ -73,7 +73,7 @@ def _worker(conn, settings: Settings, files: list[str], keep_sources: bool) -> N
         for service in linter.services.services:
             by_path.setdefault(service.path, []).append(service)
         conn.send(by_path)
-        linter.services.services = conn.recv()
+        linter.services.replace_all(conn.recv())
         result = linter.finish()
         texts = {shown: source.text for shown, (_key, source) in linter.sources.items()}
         conn.send((

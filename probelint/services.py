@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
@@ -56,17 +56,36 @@ class Service:
         return all(labels.get(key) == value for key, value in self.selector.items())
 
 
-@dataclass
 class ServiceIndex:
-    services: list[Service] = field(default_factory=list)
+    """Services by namespace and by one pair of their selector, so that finding the Services
+    that select a pod looks only at those sharing a label with it: scanning every Service for
+    every workload is quadratic in the size of a monorepo."""
+
+    def __init__(self, services: list[Service] | None = None) -> None:
+        self.services: list[Service] = []
+        self._buckets: dict[tuple[str, str, str], list[int]] = {}
+        for service in services or ():
+            self.add(service)
 
     def add(self, service: Service) -> None:
+        index = len(self.services)
         self.services.append(service)
+        if service.selector:
+            key, value = min(service.selector.items())
+            self._buckets.setdefault((service.namespace, key, value), []).append(index)
+
+    def replace_all(self, services: list[Service]) -> None:
+        self.__init__(services)
 
     def selecting(self, namespace: str, labels: dict[str, str]) -> list[Service]:
+        """The Services selecting a pod with ``labels``, in the order they were added."""
         if not labels:
             return []
-        return [s for s in self.services if s.selects(namespace, labels)]
+        found: list[int] = []
+        for key, value in labels.items():
+            found.extend(self._buckets.get((namespace, key, value), ()))
+        found.sort()
+        return [self.services[i] for i in found if self.services[i].selects(namespace, labels)]
 
 
 def _text(value: object) -> str:
