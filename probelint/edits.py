@@ -200,7 +200,10 @@ def _scan(text: Text, scope: Node) -> Style:
 
 
 # -- scalars -------------------------------------------------------------------------------
+@lru_cache(maxsize=4096)
 def _plain_ok(value: str, flow: bool) -> bool:
+    """``value`` can be written as a plain scalar and reads back as the same string (cached:
+    the style scan asks about the same few values again and again)."""
     if not value or value != value.strip() or "\n" in value or "\r" in value or "\t" in value:
         return False
     if value[0] in _PLAIN_UNSAFE_START and not (value[0] in "-?:" and len(value) > 1 and value[1] not in " \t"):
@@ -481,7 +484,7 @@ class FixBuilder:
         text = self.text
         lines = text.text[text.start(old):text.end(old)].split("\n")
         first = lines[0].rstrip("\r")
-        indicators, hash_, comment = first.partition("#")
+        indicators, hash_, _comment = first.partition("#")
         header = indicators.strip()
         if not header.startswith(("|", ">")) or any(c.isdigit() for c in header):
             raise Unfixable("block scalar with an explicit indentation")
