@@ -294,6 +294,8 @@ def _render(paths, helm_chart, values_files, set_values, release, helm_namespace
             fixing: bool) -> tuple[bytes, str] | None:
     """``--helm``/``--kustomize``: the rendered stream and the name to show for it; None when
     plain paths are checked. A tool that is missing or fails is an input error (exit 2)."""
+    if not (helm_chart or kustomize_dir or values_files or set_values or release or helm_namespace):
+        return None  # plain paths: no need to load the rendering code
     from probelint import render
 
     sources = [name for name, given in (("PATH", paths), ("--helm", helm_chart), ("--kustomize", kustomize_dir)) if given]

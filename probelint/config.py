@@ -8,9 +8,7 @@ names the file, the key and the reason, with a line and column for YAML files.
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import yaml
@@ -58,6 +56,8 @@ def _has_tool_section(path: Path) -> bool:
         return False
     if "probelint" not in text:
         return False
+    import tomllib  # only for a pyproject.toml that mentions probelint
+
     try:
         return "probelint" in tomllib.loads(text).get("tool", {})
     except tomllib.TOMLDecodeError:
@@ -71,6 +71,8 @@ def load(path: Path) -> LoadedConfig:
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(shown, f"cannot read configuration: {err}") from None
     if path.name == "pyproject.toml":
+        import tomllib
+
         try:
             data = tomllib.loads(text).get("tool", {}).get("probelint", {})
         except tomllib.TOMLDecodeError as err:
@@ -94,6 +96,8 @@ def load(path: Path) -> LoadedConfig:
 
 
 def schema() -> dict:
+    from importlib import resources
+
     return json.loads(resources.files("probelint.schemas").joinpath("config.schema.json").read_text(encoding="utf-8"))
 
 

@@ -10,7 +10,6 @@ node references of their fixes (the linter drops them unless ``--fix`` asks for 
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 
 from probelint.linter import Linter, LintResult
@@ -100,6 +99,8 @@ def lint(linter: Linter, paths: tuple[str, ...], jobs: int | None, stdin: bytes 
     if jobs <= 1 or STDIN in found.files or linter.keep_workloads or len(found.files) < 2:
         result = linter.lint_paths(paths, stdin=stdin, stdin_name=stdin_name)
         return result, {shown: source.text for shown, (_key, source) in linter.sources.items()}
+    import multiprocessing  # only when more than one process will run
+
     groups = _groups(found.files, jobs)
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     workers = []
