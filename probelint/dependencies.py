@@ -306,7 +306,7 @@ def framework_endpoint(path: str, runtime: Runtime) -> Endpoint | None:
     Readiness endpoints (``/-/ready``, ``/actuator/health/readiness``) are not listed here:
     they are found by their tokens, and ``liveness_path_for`` knows their siblings.
     """
-    clean, query, params = _path_and_params(path)
+    clean, _query, params = _path_and_params(path)
     lowered = clean.lower()
     if lowered.endswith("/actuator/health"):
         return Endpoint("Spring Boot", "is Spring Boot's aggregate health endpoint, which runs every health indicator (database, redis, ...)",
@@ -342,6 +342,21 @@ READY_SIBLINGS: tuple[tuple[str, str, str], ...] = (
     ("/health/ready", "/health/live", "microprofile"),
     ("/readyz", "/livez", "etcd"),
 )
+
+
+def sibling_endpoint(path: str, runtime: Runtime, to: str) -> str | None:
+    """A framework's readiness endpoint swapped for its liveness sibling (``to="liveness"``) or
+    the other way round (``to="readiness"``); None when ``path`` is neither. The last two pairs
+    count only on the runtime that serves them (MicroProfile, etcd)."""
+    lowered = path.lower()
+    for ready, live, needs in READY_SIBLINGS:
+        source, target = (ready, live) if to == "liveness" else (live, ready)
+        if needs:
+            if lowered == source and getattr(runtime, needs):
+                return target
+        elif lowered.endswith(source):
+            return path[: len(path) - len(source)] + target
+    return None
 # Health roots whose process-local liveness check is a fixed sub-path.
 HEALTH_ROOTS: tuple[tuple[str, str], ...] = (("/actuator/health", "/liveness"), ("/q/health", "/live"))
 
@@ -359,12 +374,9 @@ def liveness_path_for(path: str, runtime: Runtime) -> str | None:
         return endpoint.liveness
     clean, _, _ = _path_and_params(path)
     lowered = clean.lower()
-    for suffix, sibling, needs in READY_SIBLINGS:
-        if needs:
-            if lowered == suffix and getattr(runtime, needs):
-                return sibling
-        elif lowered.endswith(suffix):
-            return clean[: len(clean) - len(suffix)] + sibling
+    sibling = sibling_endpoint(clean, runtime, "liveness")
+    if sibling is not None:
+        return sibling
     for root, live in HEALTH_ROOTS:
         at = lowered.find(root + "/")
         if at >= 0 and lowered != root + live and not lowered.endswith(root + live):

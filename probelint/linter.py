@@ -151,24 +151,27 @@ class Linter:
             )
         found: list[Finding] = []
         for module in self.workload_rules:
-            found.extend(self._run(module, workload, profile, workload))
+            found.extend(self._run(module, workload, profile, workload, suppressions, ignored))
         container_profiles = {}
         for container in workload.containers:
             container_profile = self.profiles.resolve(workload, annotated, container.name)
             container_profiles[container.name] = container_profile
             for module in self.container_rules:
-                found.extend(self._run(module, workload, container_profile, container))
+                found.extend(self._run(module, workload, container_profile, container, suppressions, ignored))
         if self.keep_workloads:
             self.result.checked.append((workload, profile, container_profiles))
         self._keep(found, suppressions, ignored)
         if self.service_rules:
             self._pending.append(_Pending(workload, profile, suppressions, ignored))
 
-    def _run(self, module, workload: Workload, profile, target) -> Iterator[Finding]:
+    def _run(self, module, workload: Workload, profile, target, suppressions: FileSuppressions,
+             ignored: set[str]) -> Iterator[Finding]:
         ctx = self.contexts[module.RULE.code]
         ctx.workload = workload
         ctx.profile = profile
         ctx.services = self.services
+        ctx.suppressions = suppressions
+        ctx.ignored = ignored
         yield from module.check(ctx, target)
 
     def _keep(self, found: list[Finding], suppressions: FileSuppressions, ignored: set[str]) -> None:
@@ -187,7 +190,8 @@ class Linter:
         for pending in self._pending:
             found: list[Finding] = []
             for module in self.service_rules:
-                found.extend(self._run(module, pending.workload, pending.profile, pending.workload))
+                found.extend(self._run(module, pending.workload, pending.profile, pending.workload,
+                                       pending.suppressions, pending.ignored))
             self._keep(found, pending.suppressions, pending.ignored)
         self._pending.clear()
         self.result.findings.sort(key=Finding.sort_key)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from probelint.profile import Profile
     from probelint.services import Service, ServiceIndex
     from probelint.settings import Settings
+    from probelint.suppress import FileSuppressions
     from probelint.workloads import Container, Workload
 
 SCOPES = ("container", "workload", "services")
@@ -52,6 +53,19 @@ class RuleContext:
     services: ServiceIndex | None = None
     workload: Workload | None = None
     profile: Profile | None = None
+    # The comment directives of the workload's file and its ignore annotation: findings they
+    # cover are dropped after the rules ran, and a rule may need to know that beforehand.
+    suppressions: FileSuppressions | None = None
+    ignored: set[str] = field(default_factory=set)
+
+    def suppressed(self, rule: Rule, line: int) -> bool:
+        """A finding of ``rule`` on ``line`` of this workload's file would be suppressed."""
+        names = {rule.code, rule.name, "ALL"}
+        if names & self.ignored:
+            return True
+        directives = self.suppressions
+        return directives is not None and bool(
+            names & (directives.whole_file | directives.by_line.get(line, set())))
 
     @property
     def kube_version(self) -> tuple[int, int]:

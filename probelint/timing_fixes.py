@@ -89,17 +89,7 @@ def pending_timing(ctx: RuleContext, probe: Probe) -> tuple[int, int, list[str]]
 def _suppressed(ctx: RuleContext, rule: Rule, at: Node) -> bool:
     """Whether a finding of ``rule`` at ``at`` is suppressed by a comment or the workload's
     ``probelint.io/ignore`` annotation (the linter drops such findings after the rules ran)."""
-    from probelint import rules as registry
-    from probelint.suppress import ANNOTATION, parse_annotation, parse_directives
-
-    workload = ctx.workload
-    names = {rule.code, rule.name, "ALL"}
-    ignored, _unknown = parse_annotation(workload.annotations.get(ANNOTATION), registry.KNOWN_REFS)
-    if names & ignored:
-        return True
-    directives, _problems = parse_directives(workload.doc.source.text, workload.path, registry.KNOWN_REFS)
-    line = node_position(at)[0]
-    return bool(names & (directives.whole_file | directives.by_line.get(line, set())))
+    return ctx.suppressed(rule, node_position(at)[0])
 
 
 def waiting_note(codes: list[str], probe: Probe, period: int, timeout: int) -> str:

@@ -110,7 +110,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from probelint.dependencies import READY_SIBLINGS, Runtime, container_runtime
+from probelint.dependencies import Runtime, container_runtime, sibling_endpoint
 from probelint.model import Finding, Fix
 from probelint.probes import Probe
 from probelint.rule import Rule, RuleContext
@@ -239,15 +239,7 @@ def readiness_sibling(path: str, runtime: Runtime) -> str | None:
     ``/-/healthy`` -> ``/-/ready``, MicroProfile and etcd on their runtimes); None otherwise."""
     if "?" in path or "#" in path:
         return None
-    clean = path.rstrip("/") or "/"
-    lowered = clean.lower()
-    for ready, live, needs in READY_SIBLINGS:
-        if needs:
-            if lowered == live and getattr(runtime, needs):
-                return ready
-        elif lowered.endswith(live):
-            return clean[: len(clean) - len(live)] + ready
-    return None
+    return sibling_endpoint(path.rstrip("/") or "/", runtime, "readiness")
 
 
 def _proposal_text(container: Container, probe: Readiness) -> str:
