@@ -19,6 +19,7 @@ import stat
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -66,6 +67,13 @@ def _documents(text: str) -> list[Node]:
                 if node is not None and not (isinstance(node, ScalarNode) and node.tag == TAG_NULL)]
     except (yaml.YAMLError, RecursionError) as err:
         raise VerifyError(f"does not parse: {str(err).splitlines()[0] if str(err) else err}") from None
+
+
+@lru_cache(maxsize=4)
+def _original_documents(text: str) -> list[Node]:
+    """The original text's documents: every fix of a round is verified against the same text,
+    and the trees are only read, never changed."""
+    return _documents(text)
 
 
 def _position(node: Node) -> tuple:
@@ -143,7 +151,7 @@ def same(a: object, b: object) -> bool:
 def verify(original: str, edited: str, changes: Iterable[Change]) -> None:
     """Raise ``VerifyError`` unless ``edited`` is ``original`` plus exactly ``changes``."""
     try:
-        before = _documents(original)
+        before = _original_documents(original)
     except VerifyError as err:
         raise VerifyError(f"the file {err}") from None
     try:

@@ -39,18 +39,18 @@ def auto_jobs(files: list[str]) -> int:
 
 def _groups(files: list[str], jobs: int) -> list[list[str]]:
     """Files dealt into ``jobs`` groups, largest first to the lightest group."""
-    def size(path: str) -> int:
+    sizes = {}
+    for path in files:
         try:
-            return os.path.getsize(path)
+            sizes[path] = os.path.getsize(path)
         except OSError:
-            return 0
-
+            sizes[path] = 0
     groups: list[list[str]] = [[] for _ in range(jobs)]
     loads = [0] * jobs
-    for path in sorted(files, key=size, reverse=True):
+    for path in sorted(files, key=sizes.__getitem__, reverse=True):
         lightest = loads.index(min(loads))
         groups[lightest].append(path)
-        loads[lightest] += size(path) + 1
+        loads[lightest] += sizes[path] + 1
     return [g for g in groups if g]
 
 

@@ -12,6 +12,7 @@ import json
 
 from probelint.edits import Style, render_scalar, render_value
 from probelint.suggest import Suggestion
+from probelint.units import format_duration
 from probelint.workloads import POD_SPEC_PATHS
 
 API_VERSIONS = {"Pod": "v1", "PodTemplate": "v1", "ReplicationController": "v1", "Deployment": "apps/v1",
@@ -68,12 +69,9 @@ def _header(suggestion: Suggestion) -> list[str]:
     where = {"http": f"HTTP{'S' if e.scheme.upper() == 'HTTPS' else ''} on port {e.port}",
              "grpc": f"gRPC on port {e.port}", "tcp": f"TCP port {e.port}",
              "exec": f"exec {' '.join(e.command)}"}[e.protocol]
-    measured = [f"{name} {value}" for name, value in (
+    measured = [f"{name} {format_duration(value)}" for name, value in (
         ("p50", i.p50), ("p99", i.p99), ("p99.9", i.p999), ("startup-p99", i.startup_p99),
         ("startup-max", i.startup_max), ("stall-max", i.stall_max), ("drain", i.drain)) if value is not None]
-    from probelint.units import format_duration
-
-    measured = [f"{text.split(' ')[0]} {format_duration(float(text.split(' ')[1]))}" for text in measured]
     return [f"# probelint suggest: {where}; {', '.join(measured)}"]
 
 
