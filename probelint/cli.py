@@ -487,5 +487,24 @@ def rule_command(ref: str) -> None:
     click.echo(docs.render(module), nl=False)
 
 
+class _LazyCommand(click.Command):
+    """A subcommand imported only when it runs or shows its help (``module:attribute``), so
+    that ``probelint check`` never loads it (``measure`` brings sockets, TLS and threads)."""
+
+    def __init__(self, name: str, target: str, short_help: str) -> None:
+        super().__init__(name, short_help=short_help, help=short_help)
+        self._target = target
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        import importlib
+
+        module, _, attribute = self._target.partition(":")
+        return getattr(importlib.import_module(module), attribute).make_context(info_name, args, parent, **extra)
+
+
+main.add_command(_LazyCommand("measure", "probelint.measure.command:measure",
+                              "Measure health-endpoint latency and startup time, and write a service profile."))
+
+
 if __name__ == "__main__":
     main()
