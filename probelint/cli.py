@@ -128,6 +128,32 @@ def main() -> None:
     """Static analysis of Kubernetes liveness, readiness and startup probes."""
 
 
+EXIT_INTERRUPTED = 128 + 2  # as a shell reports a command ended by SIGINT
+
+
+def _exit_interrupted(message: str = "interrupted") -> None:
+    """Ctrl-C: one line on stderr and exit 130, not a traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the message
+    click.echo(message, err=True)
+    sys.exit(EXIT_INTERRUPTED)
+
+
+def _interrupt_exits(command):
+    """Turn KeyboardInterrupt anywhere in ``command`` into ``_exit_interrupted``."""
+    import functools
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except KeyboardInterrupt:
+            _exit_interrupted()
+
+    return wrapper
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
@@ -148,6 +174,8 @@ def main() -> None:
 @click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour the text output (auto: on a terminal, unless NO_COLOR is set).")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of each finding.")
+@click.option("--max-file-size", type=click.IntRange(min=0), metavar="BYTES",
+              help="Skip files larger than BYTES, as an input error (0: no limit) [default: 52428800, 50 MiB].")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N",
               help="Check in N processes (same output) [default: all CPUs for large inputs, else 1].")
 @click.option("--fix", "fix_files", is_flag=True, help="Apply safe fixes, verified by re-parsing, and write the files (stdin: print the fixed text).")
@@ -161,8 +189,9 @@ def main() -> None:
 @click.option("--kustomize", "kustomize_dir", type=click.Path(exists=True, file_okay=False), metavar="DIR",
               help="Check the output of `kustomize build DIR` (or `kubectl kustomize DIR`).")
 @profile_options
+@_interrupt_exits
 def check(paths, exclude, stdin_filename, fmt, output, select, extend_select, ignore, fail_on,
-          kube_version, namespace, config_file, no_config, quiet, color, statistics, jobs, fix_files, unsafe_fixes,
+          kube_version, namespace, config_file, no_config, quiet, color, statistics, max_file_size, jobs, fix_files, unsafe_fixes,
           show_diff, helm_chart, values_files, set_values, release, helm_namespace, kustomize_dir,
           **profile_flags) -> None:
     """Check manifests (files, directories, or '-' for stdin) for probe problems."""
@@ -185,8 +214,10 @@ def check(paths, exclude, stdin_filename, fmt, output, select, extend_select, ig
         if namespace:
             settings.namespace = namespace
         settings.exclude += tuple(exclude)
+        if max_file_size is not None:
+            settings.max_file_size = max_file_size
         apply_profile_flags(settings, profile_flags)
-        linter = Linter(settings)
+        linter = Linter(settings, keep_fix_edits=fmt in ("json", "sarif"))
     except (SelectionError, ValueError) as err:
         raise click.UsageError(str(err)) from None
 
@@ -211,7 +242,6 @@ def check(paths, exclude, stdin_filename, fmt, output, select, extend_select, ig
         result, texts = run.result, run.texts
         if show_diff:
             _print_diffs(run, result, unsafe_fixes)
-        fixed = run.fixed
         if fix_files:
             _write_fixes(run, result)
             if "-" in inputs:
@@ -220,6 +250,7 @@ def check(paths, exclude, stdin_filename, fmt, output, select, extend_select, ig
                 sys.stdout.buffer.write(fixer.encoded(state.original, state.text) if state else stdin)
                 sys.stdout.flush()
                 report_to_stderr = not output
+        fixed = run.fixed  # after writing: a file that could not be written is not fixed
     else:
         linter.keep_sources = fmt not in ("text", "github")  # machine formats carry fix edits
         linter.keep_workloads = fmt == "junit"  # clean workloads are test cases too
@@ -243,20 +274,24 @@ def check(paths, exclude, stdin_filename, fmt, output, select, extend_select, ig
         from probelint.report import text
 
         colour = output is None and _colour(sys.stdout, color)
-        report = text.render(result, colour=colour, quiet=quiet, stats=statistics, unsafe=unsafe_fixes, fixed=fixed)
+        report = text.chunks(result, colour=colour, quiet=quiet, stats=statistics, unsafe=unsafe_fixes, fixed=fixed)
         err_colour = _colour(sys.stderr, color)
         for problem in result.problems:
             click.echo(text.problem_line(problem, err_colour), err=True, color=err_colour)
+    pieces = [report] if isinstance(report, str) else report  # the text report comes in pieces
     if report_to_stderr:
-        click.echo(report, nl=False, err=True)
+        for piece in pieces:
+            click.echo(piece, nl=False, err=True)
     elif output:
         try:
-            Path(output).write_text(report, encoding="utf-8")
+            with open(output, "w", encoding="utf-8") as stream:
+                stream.writelines(pieces)
         except OSError as err:
             click.echo(f"error: cannot write {output}: {err.strerror}", err=True)
             sys.exit(EXIT_ERROR)
     elif not show_diff:
-        click.echo(report, nl=False, color=_colour(sys.stdout, color))
+        for piece in pieces:
+            click.echo(piece, nl=False, color=_colour(sys.stdout, color))
 
     if result.has_input_errors:
         sys.exit(EXIT_ERROR)
@@ -277,17 +312,25 @@ def _print_diffs(run, result, unsafe: bool) -> None:
 
 
 def _write_fixes(run, result) -> None:
-    """Write every changed file; a file that cannot be written is an input error."""
-    from probelint.fix import WriteError, encoded, original_bytes, write_atomic
+    """Write every changed file; a file that cannot be written is an input error, and the
+    others are still written (each write is all or nothing, see ``probelint.writeback``)."""
     from probelint.model import InputProblem
+    from probelint.writeback import WriteError, encoded, original_bytes, write_atomic
 
-    for shown, state in sorted(run.files.items()):
-        if not state.changed or state.key == "-":
-            continue
-        try:
-            write_atomic(state.key, encoded(state.original, state.text), original_bytes(state))
-        except WriteError as err:
-            result.problems.append(InputProblem(shown, 1, 1, f"not fixed: {err}"))
+    try:
+        for shown, state in sorted(run.files.items()):
+            if not state.changed or state.key == "-":
+                continue
+            try:
+                write_atomic(state.key, encoded(state.original, state.text), original_bytes(state))
+            except WriteError as err:
+                if not err.written:
+                    state.fixed = 0
+                result.problems.append(InputProblem(shown, 1, 1, str(err)))
+    except KeyboardInterrupt:
+        _exit_interrupted("interrupted while writing fixes: each file is either fixed or unchanged, "
+                          "and no temporary file is left")
+    result.problems.sort(key=InputProblem.sort_key)
 
 
 def _render(paths, helm_chart, values_files, set_values, release, helm_namespace, kustomize_dir,

@@ -15,8 +15,14 @@ import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from probelint import rules as registry
-from probelint.profile import BY_KEY, ProfileError, ProfileValue, convert, load_profile_file
-from probelint.settings import Settings, SelectionError, expand, parse_kube_version
+from probelint.profile import (
+    BY_KEY,
+    ProfileError,
+    ProfileValue,
+    convert,
+    load_profile_file,
+)
+from probelint.settings import SelectionError, Settings, expand, parse_kube_version
 from probelint.units import DurationError, parse_duration
 
 CONFIG_NAMES = (".probelint.yaml", ".probelint.yml")

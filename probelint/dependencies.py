@@ -23,12 +23,11 @@ The tables follow section 4 of ``probe-semantics.md``.
 """
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
-from urllib.parse import unquote
 
 from yaml.nodes import MappingNode
 
@@ -96,16 +95,27 @@ def split_path(path: str) -> tuple[str, str]:
     """``/a/b?x=1#f`` -> (``/a/b``, ``x=1``), percent-decoded and lower-cased."""
     path = path.split("#", 1)[0]
     path_part, _, query = path.partition("?")
+    if "%" not in path:
+        return path_part.lower(), query.lower()
+    from urllib.parse import unquote  # loaded only for a percent-encoded path
+
     return unquote(path_part).lower(), unquote(query).lower()
 
 
 def _tokens_in(text: str, in_query: bool) -> list[TokenMatch]:
+    return list(_tokens_cached(text, in_query))
+
+
+@lru_cache(maxsize=4096)
+def _tokens_cached(text: str, in_query: bool) -> tuple[TokenMatch, ...]:
+    """The tokens of one path or query pair; remembered, since a few health paths (``/healthz``,
+    ``/actuator/health/liveness``) make up most probes and each costs a dozen regex scans."""
     found: list[tuple[int, TokenMatch]] = []
     for pattern, noun in _DEP_PATTERNS:
         found += [(m.start(), TokenMatch(m.group(0), "dependency", noun, in_query)) for m in pattern.finditer(text)]
     found += [(m.start(), TokenMatch(m.group(0), "deep", "", in_query)) for m in _DEEP_PATTERN.finditer(text)]
     found += [(m.start(), TokenMatch(m.group(0), "ready", "", in_query)) for m in _READY_PATTERN.finditer(text)]
-    return [match for _, match in sorted(found, key=lambda item: item[0])]
+    return tuple(match for _, match in sorted(found, key=lambda item: item[0]))
 
 
 def match_path(path: str) -> list[TokenMatch]:
@@ -387,6 +397,8 @@ def liveness_path_for(path: str, runtime: Runtime) -> str | None:
 
 
 def _query_params(query: str) -> dict[str, str]:
+    from urllib.parse import unquote
+
     params: dict[str, str] = {}
     for pair in query.split("&") if query else ():
         key, _, value = pair.partition("=")
@@ -410,6 +422,7 @@ class Tool:
     URLs may appear in any argument. ``default_local``: with no host given, the tool talks
     to the local host, unless one of ``env`` is set.
     """
+
 
     noun: str
     host_flags: tuple[str, ...] = ()
@@ -617,6 +630,10 @@ def _is_local_literal(host: str) -> bool:
     lowered = host.lower().strip().strip("[]").rstrip(".")
     if lowered in LOCAL_HOSTS or lowered.startswith("/"):
         return True
+    if not lowered[:1].isdigit() and ":" not in lowered:
+        return False  # a host name: no need to load the address parser
+    import ipaddress
+
     try:
         address = ipaddress.ip_address(lowered.split("%", 1)[0])
     except ValueError:

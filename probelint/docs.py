@@ -52,10 +52,10 @@ def render(module: ModuleType) -> str:
 
 def render_index(modules) -> str:
     lines = ["# probelint rules", "",
-             "*fixable*: whether `--fix` can fix a finding (the rule's page says when, and whether the fix needs "
+             ("*fixable*: whether `--fix` can fix a finding (the rule's page says when, and whether the fix needs "
              "`--unsafe-fixes`). *always* means whenever the rule fires, except for a value shared through a YAML "
              "anchor or merge key (changing it would change other places) and for output rendered by Helm (the "
-             "finding then says what to change in the chart).", "",
+             "finding then says what to change in the chart)."), "",
              "| code | name | level | fixable | summary |", "|---|---|---|---|---|"]
     for module in modules:
         rule = module.RULE

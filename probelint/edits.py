@@ -510,7 +510,9 @@ class FixBuilder:
                 end = text.end(mapping)
                 if text.text[end - 1:end] != "}":
                     raise Unfixable("unexpected flow mapping text")
-                self._edit(end - 1, end - 1, rendered)
+                # A second key into the same empty ``{}`` follows the first one written there.
+                earlier = any(e.start == e.end == end - 1 for e in self.edits)
+                self._edit(end - 1, end - 1, f", {rendered}" if earlier else rendered)
                 return
             index = next((i for i, pair in enumerate(mapping.value) if after and isinstance(pair[0], ScalarNode)
                           and pair[0].value == after), None)

@@ -14,21 +14,25 @@ written through to their target, and read-only files are refused.
 from __future__ import annotations
 
 import difflib
-import os
-import stat
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from probelint.linter import Linter, LintResult
+from probelint.loader import compose_all
 from probelint.model import Change, Edit, Finding, InputProblem
 from probelint.settings import Settings
-from probelint.source import STDIN, Source
+from probelint.source import MAX_DEPTH, Source, too_deep
+from probelint.writeback import (  # noqa: F401
+    WriteError,
+    encoded,
+    original_bytes,
+    writable_problem,
+    write_atomic,
+)
 from probelint.yamlnode import TAG_NULL, Map, NodeBudgetExceeded, to_python
 
 MAX_ROUNDS = 10
@@ -62,8 +66,10 @@ def overlaps(a: Edit, b: Edit) -> bool:
 
 
 def _documents(text: str) -> list[Node]:
+    if too_deep(text):
+        raise VerifyError(f"has a document nested more than {MAX_DEPTH:,} levels deep")
     try:
-        return [node for node in yaml.compose_all(text, Loader=yaml.CSafeLoader)
+        return [node for node in compose_all(text)
                 if node is not None and not (isinstance(node, ScalarNode) and node.tag == TAG_NULL)]
     except (yaml.YAMLError, RecursionError) as err:
         raise VerifyError(f"does not parse: {str(err).splitlines()[0] if str(err) else err}") from None
@@ -263,22 +269,6 @@ def applicable(finding: Finding, unsafe: bool) -> bool:
     return finding.fixable and finding.fix is not None and (unsafe or finding.fix.safe)
 
 
-def writable_problem(path: str) -> str | None:
-    """Why ``path`` cannot be fixed in place, if it cannot."""
-    if path == STDIN:
-        return None
-    target = os.path.realpath(path)
-    try:
-        mode = os.stat(target).st_mode
-    except OSError as err:
-        return f"cannot read: {err.strerror}"
-    if not os.access(target, os.W_OK) or not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
-        return "file is read-only, not fixed"
-    if not os.access(os.path.dirname(target) or ".", os.W_OK):
-        return "directory is not writable, not fixed"
-    return None
-
-
 def run(paths: tuple[str, ...], settings: Settings, *, unsafe: bool = False, stdin: bytes | None = None,
         stdin_name: str = "-", writable: Callable[[str], str | None] | None = None) -> FixRun:
     """Fix to a fixed point in memory; ``writable`` says why a file cannot be written (it is
@@ -338,69 +328,3 @@ def unified_diff(state: FileState, shown: str) -> str:
     for line in lines:
         out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(out)
-
-
-def encoded(source: Source, text: str) -> bytes:
-    """The text in the file's own encoding, with its byte order mark if it had one."""
-    data = text.encode(source.encoding)
-    if source.bom:
-        bom = {"utf-8": b"\xef\xbb\xbf", "utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff",
-               "utf-32-le": b"\xff\xfe\x00\x00", "utf-32-be": b"\x00\x00\xfe\xff"}[source.encoding]
-        data = bom + data
-    return data
-
-
-class WriteError(Exception):
-    pass
-
-
-def write_atomic(path: str, data: bytes, expected: bytes | None = None) -> None:
-    """Replace ``path``'s content (through a symlink, to its target) keeping its mode.
-
-    ``expected`` is the content the fix was computed from: if the file changed meanwhile the
-    write is refused rather than losing the other change.
-    """
-    target = Path(os.path.realpath(path))
-    try:
-        info = target.stat()
-    except OSError as err:
-        raise WriteError(f"cannot read: {err.strerror}") from None
-    if not os.access(target, os.W_OK) or not (info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)):
-        raise WriteError("file is read-only, not fixed")
-    if expected is not None:
-        try:
-            if target.read_bytes() != expected:
-                raise WriteError("file changed while it was being fixed, not written")
-        except OSError as err:
-            raise WriteError(f"cannot read: {err.strerror}") from None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".probelint", dir=target.parent)
-    except OSError as err:
-        raise WriteError(f"cannot create a temporary file beside it: {err.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, stat.S_IMODE(info.st_mode))
-        os.replace(tmp, target)
-    except OSError as err:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise WriteError(f"cannot write: {err.strerror}") from None
-    try:
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:
-        pass
-
-
-def original_bytes(state: FileState) -> bytes | None:
-    if state.key == STDIN:
-        return None
-    return encoded(state.original, state.original.text)

@@ -126,7 +126,7 @@ REQUIRED: dict[str, frozenset[str]] = {
 _HANDLER_TYPES = {"exec": "ExecAction", "httpGet": "HTTPGetAction", "tcpSocket": "TCPSocketAction", "grpc": "GRPCAction"}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def fields(type_name: str, version: tuple[int, int]) -> dict[str, tuple]:
     """The fields of ``type_name`` in the schema of ``version``, with their kinds."""
     return {name: kind for name, (kind, since) in TYPES[type_name].items() if since <= version}
@@ -264,7 +264,7 @@ class _Validators:
     ports: object
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _validators(version: tuple[int, int]) -> _Validators | None:
     try:
         import jsonschema

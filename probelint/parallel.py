@@ -15,7 +15,7 @@ import os
 from probelint.linter import Linter, LintResult
 from probelint.model import Finding, InputProblem
 from probelint.settings import Settings
-from probelint.source import STDIN, SourceError, discover, read_source
+from probelint.source import STDIN, discover
 
 # Below this much input, starting processes costs more than it saves.
 AUTO_MIN_BYTES = 2 * 1024 * 1024
@@ -54,20 +54,12 @@ def _groups(files: list[str], jobs: int) -> list[list[str]]:
     return [g for g in groups if g]
 
 
-def _worker(conn, settings: Settings, files: list[str], keep_sources: bool) -> None:
+def _worker(conn, settings: Settings, files: list[str], keep_sources: bool, keep_fix_edits: bool) -> None:
     """Check ``files``; send the Services found, wait for all of them, finish, send the result."""
     try:
-        linter = Linter(settings, keep_sources=keep_sources)
+        linter = Linter(settings, keep_sources=keep_sources, keep_fix_edits=keep_fix_edits)
         for path in files:
-            try:
-                source = read_source(path, max_size=settings.max_file_size)
-            except SourceError as err:
-                linter.result.files += 1
-                linter.result.problems.append(err.problem)
-                continue
-            if keep_sources:
-                linter.sources[source.path] = (path, source)
-            linter.lint_source(source)
+            linter.lint_file(path)
         by_path: dict[str, list] = {}
         for service in linter.services.services:
             by_path.setdefault(service.path, []).append(service)
@@ -106,7 +98,8 @@ def lint(linter: Linter, paths: tuple[str, ...], jobs: int | None, stdin: bytes 
     workers = []
     for group in groups:
         parent, child = context.Pipe()
-        process = context.Process(target=_worker, args=(child, settings, group, linter.keep_sources), daemon=True)
+        process = context.Process(target=_worker, args=(child, settings, group, linter.keep_sources, linter.keep_fix_edits),
+                                   daemon=True)
         process.start()
         child.close()
         workers.append((parent, process))

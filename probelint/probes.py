@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from probelint.yamlnode import Map, scalar
+from probelint.yamlnode import Map, is_alias_use, scalar
 
 if TYPE_CHECKING:
     from probelint.workloads import Container
@@ -29,6 +28,7 @@ DEFAULTS = {
     "successThreshold": 1,
     "failureThreshold": 3,
 }
+INT32_MAX = 2**31 - 1
 # 0 means "use the default" for these; initialDelaySeconds 0 is simply no delay.
 ZERO_MEANS_DEFAULT = frozenset({"timeoutSeconds", "periodSeconds", "successThreshold", "failureThreshold"})
 
@@ -48,10 +48,14 @@ class HttpGet:
 
     @property
     def path_only(self) -> str:
+        from urllib.parse import urlsplit
+
         return urlsplit(self.path).path if "?" in self.path or "#" in self.path else self.path
 
     @property
     def query(self) -> str:
+        from urllib.parse import urlsplit
+
         return urlsplit(self.path).query if "?" in self.path else ""
 
 
@@ -70,12 +74,12 @@ class Probe:
 
     # -- timing ---------------------------------------------------------------------------
     def explicit(self, name: str) -> bool:
-        """The field was written with a usable integer (0 included)."""
-        return name in self.raw and is_int(self.raw[name])
+        """The field was written with a usable integer (0 included, at most int32)."""
+        return name in self.raw and _usable(self.raw[name])
 
     def eff(self, name: str) -> int:
         value = self.raw.get(name)
-        if not is_int(value):
+        if not _usable(value):
             return DEFAULTS[name]
         if value == 0 and name in ZERO_MEANS_DEFAULT:
             return DEFAULTS[name]
@@ -121,7 +125,15 @@ class Probe:
         return self.map.key_node(name)
 
     def anchor(self, name: str | None = None) -> Node:
-        """The node a finding about ``name`` points at: the field's key, else the probe key."""
+        """The node a finding about ``name`` points at: the field's key, else the probe key.
+
+        For a probe written as an alias (``readinessProbe: *probe``) always the probe key: the
+        anchor belongs to another probe or container, so a position inside it would not say
+        which one is meant. A field merged with ``<<: *probe`` gives the key in the anchor,
+        where its value is written; ``RuleContext.finding`` reports it at this probe's ``<<``.
+        """
+        if is_alias_use(self.key_node, self.node):
+            return self.key_node
         if name is not None:
             key = self.map.key_node(name)
             if key is not None:
@@ -234,6 +246,13 @@ class Probe:
             command = self.command
             return ("exec", tuple(command)) if command is not None else None
         return None
+
+
+def _usable(value: object) -> bool:
+    """A timing value the model can reason on: an integer within int32. The API server rejects
+    a larger one (PL009 reports it), so no pod runs with it, and the timing formulas would
+    overflow converting it to a float. Negative values stay visible: PL002/PL003 report them."""
+    return is_int(value) and value <= INT32_MAX
 
 
 def build_probe(container: Container, key: str, key_node: Node, value: Node) -> Probe | None:

@@ -10,6 +10,7 @@ probelint.io/p99 on Deployment/checkout" instead of leaving the user to guess.
 from __future__ import annotations
 
 import fnmatch
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,7 +87,7 @@ def convert(field_: Field, raw: object) -> float | bool:
             number = float(raw)
         except (TypeError, ValueError):
             raise ValueError(f"invalid number {raw!r}") from None
-        if number < 0 or number != number:
+        if number < 0 or math.isnan(number):
             raise ValueError(f"invalid number {raw!r}")
         return number
     if isinstance(raw, bool):
@@ -256,6 +257,7 @@ class Resolver:
 
     defaults: dict[str, ProfileValue] = field(default_factory=dict)
     file: ProfileFile | None = None
+    _plain: Profile | None = field(default=None, init=False, repr=False, compare=False)
 
     def annotations(self, workload) -> tuple[dict[str, ProfileValue], list[InputProblem]]:
         values: dict[str, ProfileValue] = {}
@@ -274,6 +276,11 @@ class Resolver:
         return values, problems
 
     def resolve(self, workload, annotated: dict[str, ProfileValue], container: str | None) -> Profile:
+        if self.file is None and not annotated:
+            # The usual case: every container shares the one profile of the defaults.
+            if self._plain is None:
+                self._plain = Profile(dict(self.defaults))
+            return self._plain
         values = dict(self.defaults)
         if self.file is not None:
             entry = self.file.best(workload.namespace, workload.kind, workload.name, container)

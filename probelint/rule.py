@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from yaml.nodes import Node
 
 from probelint.model import Applicability, Finding, Fix, Location, ObjectRef
-from probelint.yamlnode import node_position
+from probelint.yamlnode import is_alias_use, node_position, use_site
 
 if TYPE_CHECKING:
     from probelint.edits import FixBuilder
@@ -57,6 +57,7 @@ class RuleContext:
     # cover are dropped after the rules ran, and a rule may need to know that beforehand.
     suppressions: FileSuppressions | None = None
     ignored: set[str] = field(default_factory=set)
+    _aliased_doc: tuple | None = field(default=None, repr=False)  # (document, whether it has aliases)
 
     def suppressed(self, rule: Rule, line: int) -> bool:
         """A finding of ``rule`` on ``line`` of this workload's file would be suppressed."""
@@ -97,6 +98,10 @@ class RuleContext:
         """
         workload = self.workload
         assert workload is not None, "rules run with a workload set"
+        site = self._use_site(at, obj)
+        if site is not None:
+            message += f" (written at line {at.start_mark.line + 1} and reused here through a YAML alias or merge key)"
+            at = site
         line, column, end_line, end_column = node_position(at)
         helm_values = None
         if fix is not None and workload.doc.helm_source is not None and obj.container is not None:
@@ -116,6 +121,25 @@ class RuleContext:
             fixable=fix is not None and workload.doc.helm_source is None,
             helm_values=helm_values,
         )
+
+    def _use_site(self, at: Node, obj: ObjectRef) -> Node | None:
+        """The key through which the object's own text reuses ``at`` from an anchor, if it does;
+        only looked for in a document that has aliases at all."""
+        workload = self.workload
+        doc = workload.doc
+        if self._aliased_doc is None or self._aliased_doc[0] is not doc:
+            self._aliased_doc = (doc, "*" in doc.source.text)
+        if not self._aliased_doc[1]:
+            return None
+        root = workload.root.node
+        if obj.container is not None:
+            container = next((c for c in workload.containers if c.name == obj.container), None)
+            if container is not None:
+                root = container.node
+                probe_key, probe = container.map.key_node(obj.probe or ""), container.map.get(obj.probe or "")
+                if probe is not None and not is_alias_use(probe_key, probe):
+                    root = probe  # the probe's own block: a sibling probe may merge the same anchor
+        return use_site(root, at)
 
     def fix(self, title: str, *, unsafe: bool = False, scope: Node | None = None) -> FixBuilder:
         """Start a fix on the current workload's text; ``scope`` (usually the container) is

@@ -14,20 +14,20 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from probelint.probes import is_int
 from probelint.workloads import POD_PORT_LIMIT, Container, Port, Workload
-from probelint.yamlnode import Map, node_position, scalar
+from probelint.yamlnode import Map, Spot, node_position, scalar
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ServicePort:
     port: object
     target_port: object  # int, str (a port name) or None (defaults to port)
     name: str | None
     line: int
     column: int
-    node: Node  # the targetPort value, or the port entry when targetPort is not written
+    node: Spot  # the targetPort value, or the port entry when targetPort is not written
 
 
-@dataclass
+@dataclass(slots=True)
 class Service:
     name: str
     namespace: str
@@ -37,8 +37,8 @@ class Service:
     path: str
     line: int
     column: int
-    anchor: Node  # the Service's ``kind`` key
-    publish_node: Node | None = None  # the ``publishNotReadyAddresses`` key
+    anchor: Spot  # the Service's ``kind`` key
+    publish_node: Spot | None = None  # the ``publishNotReadyAddresses`` key
     helm_source: str | None = None
 
     def where(self, path: str, line: int | None = None) -> str:
@@ -124,7 +124,7 @@ def service_from(root: Map, path: str, default_namespace: str, helm_source: str 
             anchor: Node = pm.get("targetPort") or item
             line, column, _, _ = node_position(anchor)
             ports.append(ServicePort(port if is_int(port) else None, target,
-                                     name_value if isinstance(name_value, str) else None, line, column, anchor))
+                                     name_value if isinstance(name_value, str) else None, line, column, Spot(anchor)))
     anchor = root.get("kind") or root.node
     line, column, _, _ = node_position(anchor)
     return Service(
@@ -136,8 +136,8 @@ def service_from(root: Map, path: str, default_namespace: str, helm_source: str 
         path=path,
         line=line,
         column=column,
-        anchor=anchor,
-        publish_node=publish_node,
+        anchor=Spot(anchor),
+        publish_node=Spot(publish_node) if publish_node is not None else None,
         helm_source=helm_source,
     )
 

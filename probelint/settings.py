@@ -33,6 +33,9 @@ class Settings:
     pod_template_paths: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     profile_defaults: dict[str, ProfileValue] = field(default_factory=dict)
     profile_file: ProfileFile | None = None
+    # Larger files are skipped as an input error (--max-file-size, 0: no limit); stdin is not
+    # limited. 50 MiB is far above any real manifest stream and bounds one file's parse tree
+    # (a 100 MB stream of Deployments peaks at about 850 MiB).
     max_file_size: int = 50 * 1024 * 1024
 
 

@@ -13,20 +13,29 @@ import fnmatch
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+from probelint.loader import compose_all
 from probelint.model import InputProblem
-from probelint.yamlnode import TAG_NULL
+from probelint.yamlnode import TAG_NULL, inspect
 
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
 _HELM_SOURCE = re.compile(r"^# Source: (\S.*?)\s*$", re.MULTILINE)
 _DOC_START = re.compile(r"^---(?:[ \t].*)?$", re.MULTILINE)
 DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
+# libyaml composes recursively in C (about 25,000 levels overflow an 8 MiB stack) and its
+# scanner spends time in proportion to the flow depth on every token: deeper is refused.
+MAX_DEPTH = 1_000
+_SLICE = 4 * 1024 * 1024
+# The line breaks of YAML 1.1, which libyaml counts in its marks.
+LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+# What `helm template ... 2>&1` (or kustomize) leaves in a stream when rendering fails.
+_TOOL_ERROR = re.compile(r"^Error: [^\n]*", re.MULTILINE)
 
 
 class SourceError(Exception):
@@ -54,6 +63,9 @@ class Document:
     index: int
     node: Node
     helm_source: str | None = None
+    # The second and later keys of a mapping that repeats a key: the linter reports those in
+    # a probe or a container's ports as PL009 findings and the others as input warnings.
+    duplicates: tuple[Node, ...] = ()
 
 
 @dataclass
@@ -184,12 +196,22 @@ def read_source(path: str, data: bytes | None = None, display: str | None = None
             raise SourceError(InputProblem(shown, 1, 1, "permission denied")) from None
         except OSError as err:
             raise SourceError(InputProblem(shown, 1, 1, f"cannot read: {err.strerror or err}")) from None
-    text, encoding, bom = decode(data, shown)
+    try:
+        text, encoding, bom = decode(data, shown)
+    except SourceError as err:
+        if file is None and err.problem.level != "error":
+            # Binary data on stdin is the whole input, not a stray file in a directory.
+            raise SourceError(replace(err.problem, level="error", message=err.problem.message.replace(
+                ", skipped", ", not checked"))) from None
+        raise
     return Source(shown, text, file, encoding, bom)
 
 
 def decode(data: bytes, shown: str) -> tuple[str, str, bool]:
-    """Decode UTF-8 (with or without BOM) or UTF-16/32 with a BOM; anything else is an error."""
+    """Decode UTF-8 (with or without BOM) or UTF-16/32 with a BOM; anything else is an error.
+
+    A NUL byte in what should be UTF-8 means a binary file (an image, an archive) that a glob
+    picked up: it is skipped with a warning rather than failing the run."""
     for bom, encoding in ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be")):
         if data.startswith(bom):
             return _decode_strict(data[len(bom):], encoding, shown), encoding, True
@@ -201,7 +223,8 @@ def decode(data: bytes, shown: str) -> tuple[str, str, bool]:
     nul = body.find(b"\x00")
     if nul != -1:
         line, column = _line_col_of_byte(body, nul)
-        raise SourceError(InputProblem(shown, line, column, f"binary file (NUL byte at offset {nul + (3 if bom else 0)}), not checked"))
+        raise SourceError(InputProblem(shown, line, column, f"binary file (NUL byte at offset {nul + (3 if bom else 0)}), skipped",
+                                       level="warning"))
     return _decode_strict(body, "utf-8", shown, offset=3 if bom else 0), "utf-8", bom
 
 
@@ -223,21 +246,50 @@ def _line_col_of_byte(data: bytes, offset: int) -> tuple[int, int]:
 
 
 def parse(source: Source) -> Iterator[Document | InputProblem]:
-    """Compose every document of a source, yielding documents and parse problems in order."""
+    """Compose every document of a source, yielding documents and input problems in order.
+
+    Before composing, a tool's error message written into the stream is turned into a comment
+    (and reported), and documents nested deeper than ``MAX_DEPTH`` are blanked out (and
+    reported): libyaml composes recursively in C, and a few hundred kilobytes of ``[`` would
+    overflow the C stack. After composing, each document is inspected once: unknown tags and
+    alias bombs refuse it, duplicate keys are warnings.
+    """
     text = source.text
     helm_marks = [(text.count("\n", 0, m.start()), m.group(1)) for m in _HELM_SOURCE.finditer(text)] if "# Source: " in text else []
+    base = text
+    if "Error: " in text:
+        for match in _TOOL_ERROR.finditer(text):
+            line = text.count("\n", 0, match.start())
+            yield InputProblem(source.path, line + 1, 1, f"error message in the stream, not YAML: {_shorten(match.group(0))}")
+        base = _TOOL_ERROR.sub(lambda m: "#" + m.group(0)[1:], text)
+    deep = _may_be_deep(text)
+    tags, aliases = "!" in text, "&" in text
     index = 0
     offset_line = 0
     previous_start = -1
-    chunk = text
+    chunk = base
     while True:
+        if deep:
+            for problem, first, last in _deep_documents(chunk, source.path):
+                yield problem
+                index += 1
+                base = _blank_lines(base, first, last)
+            chunk = "\n" * offset_line + base[_offset_of_line(base, offset_line):] if offset_line else base
         try:
-            for node in yaml.compose_all(chunk, Loader=yaml.CSafeLoader):
+            for node in compose_all(chunk):
                 if node is None or (node.tag == TAG_NULL and isinstance(node, ScalarNode)):
                     continue  # an empty document (only comments, or nothing between two ---)
                 start = node.start_mark.line
-                yield Document(source, index, node, _helm_source_for(helm_marks, previous_start, start))
+                helm = _helm_source_for(helm_marks, previous_start, start)
                 previous_start = start
+                found = inspect(node, tags=tags, aliases=aliases)
+                if found.refusal is not None:
+                    yield from (duplicate_key_problem(source.path, key) for key in found.duplicates)
+                    node_at, reason = found.refusal
+                    yield InputProblem(source.path, node_at.start_mark.line + 1, node_at.start_mark.column + 1,
+                                       f"{reason} (document not checked)")
+                else:
+                    yield Document(source, index, node, helm, tuple(found.duplicates))
                 index += 1
             return
         except yaml.MarkedYAMLError as err:
@@ -246,24 +298,157 @@ def parse(source: Source) -> Iterator[Document | InputProblem]:
             column = mark.column if mark else 0
             problem = err.problem or str(err)
             context = f" {err.context}" if err.context and err.problem else ""
-            yield InputProblem(source.path, line + 1, column + 1, f"invalid YAML: {problem}{context}")
+            tab = _tab_in_indentation(chunk, line, column)
+            if tab is not None:
+                column, message = tab, "invalid YAML: tab character in indentation (YAML indents with spaces only)"
+            else:
+                message = f"invalid YAML: {problem}{context}"
+            line, column = _inside(text, line, column)
+            yield InputProblem(source.path, line + 1, column + 1, message)
             index += 1
             # The error may sit on the `---` that starts the next document (an unclosed flow
             # collection runs into it), so that line is a valid place to resume; progress is
             # guaranteed by never resuming at or before the previous resume point.
-            resume = _next_document_line(text, max(line, offset_line + 1))
+            resume = _next_document_line(base, max(line, offset_line + 1))
             if resume is None:
                 return
             # Blank out everything before the resume point so that marks keep their real lines.
-            start = _offset_of_line(text, resume)
+            start = _offset_of_line(base, resume)
             offset_line = resume
-            chunk = "\n" * resume + text[start:]
+            chunk = "\n" * resume + base[start:]
         except yaml.YAMLError as err:
             yield InputProblem(source.path, offset_line + 1, 1, f"invalid YAML: {err}")
             return
         except RecursionError:
             yield InputProblem(source.path, offset_line + 1, 1, "YAML is nested too deeply to read")
             return
+
+
+def duplicate_key_problem(path: str, key: Node) -> InputProblem:
+    """The input warning for a repeated mapping key (outside a probe and a container's ports,
+    where PL009 reports it)."""
+    return InputProblem(path, key.start_mark.line + 1, key.start_mark.column + 1,
+                        f'duplicate key "{_shorten(key.value)}": Kubernetes keeps the last one, YAML forbids it',
+                        level="warning")
+
+
+def _inside(text: str, line: int, column: int) -> tuple[int, int]:
+    """A 0-based position moved inside ``text``: libyaml reports an error at the end of input
+    one line past the last one when the text does not end with a line break. Lines are YAML's
+    (``\\r``, NEL and the Unicode separators end a line too), as in every node's marks."""
+    rows = LINE_BREAK.split(text)
+    line = min(line, len(rows) - 1)
+    return line, min(column, len(rows[line]))
+
+
+def _shorten(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _tab_in_indentation(text: str, line: int, column: int) -> int | None:
+    """The 0-based column of a tab in the indentation of ``line``, when the error is there."""
+    start = _offset_of_line(text, line)
+    end = text.find("\n", start)
+    row = text[start:] if end == -1 else text[start:end]
+    indent = len(row) - len(row.lstrip(" \t"))
+    tab = row.find("\t", 0, indent)
+    if tab == -1 or column > indent:
+        return None
+    return tab
+
+
+def too_deep(text: str) -> bool:
+    """Whether a document of ``text`` is nested deeper than ``MAX_DEPTH``, which composing it
+    whole could not survive (for code that composes a text itself, such as fix checking)."""
+    return _may_be_deep(text) and bool(_deep_documents(text, ""))
+
+
+def _may_be_deep(text: str) -> bool:
+    """Whether a document of ``text`` could be nested deeper than ``MAX_DEPTH``.
+
+    A cheap upper bound, with no YAML scanning: flow nesting needs a ``[`` or ``{`` per level
+    within one document (libyaml stops at a ``---`` line even inside a quoted scalar), and block
+    nesting gains at least one column every two levels, so it is below twice the longest line.
+    """
+    if len(text) <= MAX_DEPTH // 2:
+        return False
+    starts = [m.start() for m in _DOC_START.finditer(text)]
+    flow = max(text.count("[", begin, end) + text.count("{", begin, end)
+               for begin, end in zip([0, *starts], [*starts, len(text)], strict=True))
+    if flow > MAX_DEPTH // 2:
+        return True
+    return flow + 2 * _longest_line(text) + 2 > MAX_DEPTH
+
+
+def _longest_line(text: str) -> int:
+    """Length of the longest line, split a few megabytes at a time to keep memory flat."""
+    longest = start = 0
+    while start < len(text):
+        end = text.find("\n", min(start + _SLICE, len(text)))
+        end = len(text) if end == -1 else end
+        longest = max(longest, *map(len, text[start:end].split("\n")))
+        start = end + 1
+    return longest
+
+
+def _deep_documents(chunk: str, path: str) -> list[tuple[InputProblem, int, int]]:
+    """Documents nested deeper than ``MAX_DEPTH``: the problem and their 0-based line range.
+
+    libyaml's event parser keeps its own stack, so it reads any depth without recursion; its
+    scanner costs time in proportion to the flow depth for every token, so the scan stops as
+    soon as a document is too deep and goes on after that document's end. The scan also stops
+    at a syntax error, which composing reports afterwards.
+    """
+    from yaml.events import (
+        DocumentStartEvent,
+        MappingEndEvent,
+        MappingStartEvent,
+        SequenceEndEvent,
+        SequenceStartEvent,
+    )
+
+    found = []
+    text = chunk
+    while True:
+        depth = 0
+        first = 0
+        too_deep = None
+        try:
+            for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+                cls = event.__class__
+                if cls is MappingStartEvent or cls is SequenceStartEvent:
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        too_deep = event.start_mark
+                        break
+                elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                    depth -= 1
+                elif cls is DocumentStartEvent:
+                    first, depth = event.start_mark.line, 0
+        except yaml.YAMLError:
+            return found
+        if too_deep is None:
+            return found
+        resume = _next_document_line(text, too_deep.line + 1)
+        last = resume if resume is not None else text.count("\n") + 1
+        found.append((_deep_problem(path, too_deep), first, last))
+        if resume is None:
+            return found
+        text = "\n" * resume + text[_offset_of_line(text, resume):]
+
+
+def _deep_problem(path: str, mark) -> InputProblem:
+    return InputProblem(path, mark.line + 1, mark.column + 1,
+                        f"nested more than {MAX_DEPTH:,} levels deep (document not checked)")
+
+
+def _blank_lines(text: str, first: int, last: int) -> str:
+    """``text`` with lines ``first`` to ``last - 1`` emptied (a ``---`` kept), lines unchanged."""
+    start = _offset_of_line(text, first)
+    end = _offset_of_line(text, last)
+    removed = text[start:end]
+    keep = "---" if removed.startswith("---") else ""
+    return text[:start] + keep + "\n" * removed.count("\n") + text[end:]
 
 
 def _helm_source_for(marks: list[tuple[int, str]], after: int, line: int) -> str | None:

@@ -44,8 +44,9 @@ def restart_rate_per_probe(p: float, failure_threshold: int) -> float:
     """λ = (1−p)·p^F / (1−p^F): renewal rate of F consecutive failures (run-length result)."""
     if p <= 0.0:
         return 0.0
+    failure_threshold = max(failure_threshold, 1)  # the API server's minimum
     if p >= 1.0:
-        return 1.0 / max(failure_threshold, 1)
+        return 1.0 / failure_threshold
     pf = p**failure_threshold
     return (1.0 - p) * pf / (1.0 - pf)
 

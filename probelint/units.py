@@ -55,6 +55,6 @@ def format_duration(seconds: float) -> str:
         ms = seconds * 1000
         return f"{ms:.0f}ms" if abs(ms - round(ms)) < 1e-9 else f"{ms:g}ms"
     if seconds >= 60 and abs(seconds - round(seconds)) < 1e-9:
-        minutes, rest = divmod(int(round(seconds)), 60)
+        minutes, rest = divmod(round(seconds), 60)
         return f"{minutes}m{rest}s" if rest else f"{minutes}m"
     return f"{seconds:g}s"

@@ -81,6 +81,8 @@ def scalar(node: Node) -> object:
         return value
     try:
         if tag == TAG_INT:
+            if value.isdigit() and value.isascii() and (value[0] != "0" or value == "0"):
+                return int(value)  # plain decimal, the usual case (a leading 0 is octal)
             return _CONSTRUCTOR.construct_yaml_int(node)
         if tag == TAG_BOOL:
             return _CONSTRUCTOR.construct_yaml_bool(node)
@@ -88,7 +90,8 @@ def scalar(node: Node) -> object:
             return None
         if tag == TAG_FLOAT:
             return _CONSTRUCTOR.construct_yaml_float(node)
-    except (ConstructorError, ValueError, OverflowError):
+    except (ConstructorError, ValueError, OverflowError, IndexError, KeyError):
+        # an explicit tag on text that is not of that type: ``!!int ""``, ``!!bool maybe``
         return value
     return value
 
@@ -112,7 +115,7 @@ class Map:
     (``<<: *anchor``) contribute keys that the mapping does not set itself.
     """
 
-    __slots__ = ("node", "_entries", "duplicates")
+    __slots__ = ("_entries", "_maps", "duplicates", "node")
 
     def __init__(self, node: MappingNode) -> None:
         self.node = node
@@ -135,6 +138,7 @@ class Map:
                 entries.setdefault(key, pair)
         self._entries = entries
         self.duplicates = duplicates
+        self._maps: dict[str, Map | None] | None = None
 
     def __contains__(self, key: str) -> bool:
         return key in self._entries
@@ -158,8 +162,15 @@ class Map:
         return pair[0] if pair else None
 
     def map(self, key: str) -> Map | None:
+        """The mapping under ``key`` as a view; made once, since rules ask for the same ones."""
+        maps = self._maps
+        if maps is None:
+            maps = self._maps = {}
+        elif key in maps:
+            return maps[key]
         node = self.get(key)
-        return Map(node) if isinstance(node, MappingNode) else None
+        found = maps[key] = Map(node) if isinstance(node, MappingNode) else None
+        return found
 
     def seq(self, key: str) -> list[Node] | None:
         node = self.get(key)
@@ -182,8 +193,55 @@ class Map:
             if current is None:
                 return None
             node = current.get(key)
-            current = Map(node) if isinstance(node, MappingNode) else None
+            current = current.map(key)
         return node
+
+
+def is_alias_use(key_node: Node, value_node: Node) -> bool:
+    """``key: *name``: the value node is the anchored one, written before its key."""
+    start, end = value_node.start_mark, key_node.end_mark
+    return (start.line, start.column) < (end.line, end.column)
+
+
+USE_SITE_BUDGET = 20_000
+
+
+def use_site(root: Node, target: Node) -> Node | None:
+    """Where ``root``'s own text reaches ``target`` through an alias or merge key: the key whose
+    value is the first alias on the path (``<<`` for a merge, ``httpGet`` for ``httpGet: *h``).
+    None when ``target`` is written under ``root`` itself (on any path) or is not reached.
+
+    A value reused through an anchor is written elsewhere, maybe in another container, so its
+    own position would not say which use a finding is about."""
+    stack: list[tuple[Node, Node | None, Node | None]] = [(root, None, None)]  # node, use site, last key
+    seen: set[tuple[int, bool]] = set()
+    budget = USE_SITE_BUDGET
+    found: Node | None = None
+    while stack and budget > 0:
+        node, site, last_key = stack.pop()
+        if node is target:
+            if site is None:
+                return None  # written here
+            found = found or site
+            continue
+        if (id(node), site is None) in seen:
+            continue
+        seen.add((id(node), site is None))
+        budget -= 1
+        if isinstance(node, MappingNode):
+            for key_node, value in node.value:
+                through = site or (key_node if is_alias_use(key_node, value) else None)
+                if key_node is target:
+                    if site is None:
+                        return None
+                    found = found or site
+                stack.append((value, through, key_node))
+        elif isinstance(node, SequenceNode):
+            for item in node.value:
+                start, end = item.start_mark, node.start_mark
+                aliased = last_key is not None and (start.line, start.column) < (end.line, end.column)
+                stack.append((item, site or (last_key if aliased else None), last_key))
+    return found
 
 
 def _collect_merge(value: Node, into: dict, depth: int, seen: set[int]) -> None:
@@ -200,13 +258,43 @@ def _collect_merge(value: Node, into: dict, depth: int, seen: set[int]) -> None:
             _collect_merge(item, into, depth + 1, seen)
 
 
+class Point:
+    """A 0-based line and column, like a node's mark."""
+
+    __slots__ = ("column", "line")
+
+    def __init__(self, line: int, column: int) -> None:
+        self.line = line
+        self.column = column
+
+
+class Spot:
+    """Where a node was, with the ``start_mark`` / ``end_mark`` interface of a node. Kept instead
+    of a node that must outlive its document (a Service's ``targetPort``, read when the
+    workloads it selects are checked): a node with its two marks costs ten times as much, and
+    thousands of them left among a freed tree keep its memory from being reused."""
+
+    __slots__ = ("column", "end_column", "end_line", "line")
+
+    def __init__(self, node: Node) -> None:
+        start, end = node.start_mark, node.end_mark
+        self.line, self.column, self.end_line, self.end_column = start.line, start.column, end.line, end.column
+
+    @property
+    def start_mark(self) -> Point:
+        return Point(self.line, self.column)
+
+    @property
+    def end_mark(self) -> Point:
+        return Point(self.end_line, self.end_column)
+
+
 def node_position(node: Node) -> tuple[int, int, int, int]:
     """1-based ``(line, column, end_line, end_column)`` of a node."""
     start, end = node.start_mark, node.end_mark
     line, column = start.line + 1, start.column + 1
     end_line, end_column = end.line + 1, end.column + 1
-    if (end_line, end_column) < (line, column):
-        end_line, end_column = line, column
+    end_line, end_column = max((end_line, end_column), (line, column))
     return line, column, end_line, end_column
 
 
@@ -248,3 +336,143 @@ def _leaf_or_container(node: Node, stack: list, spend: object) -> object:
     container: object = {} if isinstance(node, MappingNode) else []
     stack.append((node, container))
     return container
+
+
+# -- what a composed document may hide -----------------------------------------------------
+KNOWN_TAGS = STANDARD_SCALAR_TAGS | {TAG_MAP, TAG_SEQ, TAG_MERGE}
+_SHORT_PREFIX = "tag:yaml.org,2002:"
+
+
+def show_tag(tag: str) -> str:
+    """A tag as it was most likely written: ``!!python/object/apply:os.system``."""
+    return "!!" + tag[len(_SHORT_PREFIX):] if tag.startswith(_SHORT_PREFIX) else tag
+
+
+class Inspection:
+    """What ``inspect`` found in one document.
+
+    ``refusal`` is the node and reason when the document must not be read at all: a tag that
+    names a type (``!!python/object/apply:...``) whose meaning would be code, an alias that
+    contains itself, or aliases that expand the document past the node limit.
+    """
+
+    __slots__ = ("duplicates", "refusal")
+
+    def __init__(self) -> None:
+        self.duplicates: list[Node] = []
+        self.refusal: tuple[Node, str] | None = None
+
+
+def inspect(root: Node, *, tags: bool = True, aliases: bool = True,
+            max_expanded: int = 1_000_000) -> Inspection:
+    """Walk a composed document once, iteratively, reading every distinct node once.
+
+    Finds duplicate mapping keys (the second and later occurrences), unknown tags, and — when
+    ``aliases`` says the text may hold anchors — alias cycles and alias bombs: an alias is a
+    reference, so a small graph can stand for a tree of billions of nodes, and its expanded
+    size is computed per distinct node (linear time) before anything expands it.
+    ``tags``/``aliases`` are False when the text has no ``!``/``&``, which skips that work.
+    """
+    found = Inspection()
+    if not aliases:
+        _walk_tree(root, found, tags)
+        return found
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        ident = id(node)
+        if done:
+            open_.discard(ident)
+            if isinstance(node, MappingNode):
+                total = 1 + sum(sizes[id(k)] + sizes[id(v)] for k, v in node.value)
+            else:
+                total = 1 + sum(sizes[id(item)] for item in node.value)
+            if total > max_expanded and total > 10 * len(sizes):
+                found.refusal = (node, f"alias bomb: aliases expand this value to more than {max_expanded:,} nodes")
+                return found
+            sizes[ident] = total
+            continue
+        if ident in sizes:
+            continue
+        if ident in open_:
+            found.refusal = (node, "recursive alias: an alias refers to a node that contains it")
+            return found
+        if tags and node.tag not in KNOWN_TAGS and _refuse_tag(node, found):
+            return found
+        if isinstance(node, ScalarNode):
+            sizes[ident] = 1
+            continue
+        open_.add(ident)
+        stack.append((node, True))
+        if isinstance(node, MappingNode):
+            _duplicates(node, found)
+            for key, value in node.value:
+                if id(key) in open_ or id(value) in open_:
+                    found.refusal = (node, "recursive alias: an alias refers to a node that contains it")
+                    return found
+                stack.append((key, False))
+                stack.append((value, False))
+        else:
+            for item in node.value:
+                if id(item) in open_:
+                    found.refusal = (node, "recursive alias: an alias refers to a node that contains it")
+                    return found
+                stack.append((item, False))
+    return found
+
+
+def _walk_tree(root: Node, found: Inspection, tags: bool) -> None:
+    """``inspect`` for a document without anchors: a tree, every node reached once. Without
+    tags only collections need a visit; this runs on every document, so it stays lean."""
+    stack = [root]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        if tags and node.tag not in KNOWN_TAGS:
+            _refuse_tag(node, found)
+            return
+        cls = node.__class__
+        if cls is MappingNode:
+            pairs = node.value
+            if len(pairs) > 1:
+                try:
+                    unique = len({key.value for key, _ in pairs}) == len(pairs)
+                except TypeError:  # a complex key (a mapping or a list)
+                    unique = False
+                if not unique:
+                    _duplicates(node, found)
+            for key, value in pairs:
+                if tags:
+                    push(key)
+                    push(value)
+                elif value.__class__ is not ScalarNode:
+                    push(value)
+        elif cls is SequenceNode:
+            if tags:
+                stack.extend(node.value)
+            else:
+                stack.extend(item for item in node.value if item.__class__ is not ScalarNode)
+
+
+def _refuse_tag(node: Node, found: Inspection) -> bool:
+    """Record the refusal; True, so that a caller can return at once."""
+    message = f'unknown tag "{show_tag(node.tag)}": tagged values are never constructed; remove the tag'
+    found.refusal = (node, message)
+    return True
+
+
+def _duplicates(node: MappingNode, found: Inspection) -> None:
+    pairs = node.value
+    if len(pairs) < 2:
+        return
+    keys = [key.value for key, _ in pairs if isinstance(key, ScalarNode) and key.tag != TAG_MERGE]
+    if len(set(keys)) == len(keys):
+        return
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if isinstance(key, ScalarNode) and key.tag != TAG_MERGE:
+            if key.value in seen:
+                found.duplicates.append(key)
+            seen.add(key.value)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from probelint import config
-from probelint.settings import Settings, selected_codes
 from probelint import rules as registry
+from probelint.settings import Settings, selected_codes
 
 
 def write(tmp_path, name: str, text: str):

@@ -361,7 +361,7 @@ def test_json_report_carries_the_edits(tmp_path) -> None:
 def test_fix_in_a_real_subprocess(tmp_path) -> None:
     target = tmp_path / "a.yaml"
     target.write_text(BAD)
-    proc = subprocess.run([sys.executable, "-m", "probelint", *ARGS, "--fix", str(target)],
+    proc = subprocess.run([sys.executable, "-m", "probelint", *ARGS, "--fix", str(target)], check=False,
                           capture_output=True, text=True, timeout=120, env={**os.environ, "NO_COLOR": "1"})
     assert proc.returncode == 0, proc.stderr
     assert target.read_text() == GOOD
@@ -386,3 +386,30 @@ def test_a_fix_that_does_not_verify_is_refused_and_the_others_apply() -> None:
     assert attempt.text == "a: {x: 5}\nb: {y: 2}\n"
     assert attempt.applied == [honest]
     assert [(f, reason) for f, reason in attempt.refused] == [(liar, "document 1 would change beyond the fix")]
+
+
+@pytest.mark.parametrize("text", ["x: {}\n", "services:\n  web: {}\n", "{}\n"])
+def test_several_keys_into_one_empty_flow_mapping(text) -> None:
+    root = yaml.compose(text)
+    node = root
+    while node.value:
+        node = node.value[0][1]
+    builder = FixBuilder(text, "set three keys", root=root)
+    for key, value in (("p99", "4s"), ("p50", "1s"), ("drain", "2s")):
+        builder.set(node, key, value)
+    fixed = fix.apply_edits(text, builder.build().edits)
+    assert fixed == text.replace("{}", "{p99: 4s, p50: 1s, drain: 2s}")
+
+
+def test_a_file_with_a_document_too_deep_to_compose_is_not_fixed(tmp_path) -> None:
+    """Fix checking composes the whole text; a document that parsing refused as too deep would
+    crash it, so the fix is refused with a warning and the file is left as it is."""
+    path = tmp_path / "deep.yaml"
+    original = ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n"
+                "      livenessProbe:\n        tcpSocket: {port: 80}\n        successThreshold: 2\n"
+                "---\n" + "[" * 100_000 + "]" * 100_000 + "\n")
+    path.write_text(original)
+    result = CliRunner().invoke(main, ["check", "--no-config", "--select", "PL002", "--fix", str(path)])
+    assert result.exit_code == 2
+    assert "PL002 fix not applied: the file has a document nested more than 1,000 levels deep" in result.output
+    assert path.read_text() == original

@@ -62,11 +62,11 @@ def test_non_editable_install_runs_from_any_directory(tmp_path, wheelhouse) -> N
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "bad.yaml").write_text(BAD)
-    proc = subprocess.run([target / "bin" / "probelint", "check", "bad.yaml", "--format", "json"],
+    proc = subprocess.run([target / "bin" / "probelint", "check", "bad.yaml", "--format", "json"], check=False,
                           cwd=elsewhere, capture_output=True, env=env, timeout=120)
     assert proc.returncode == 1, proc.stderr
     assert b'"PL002"' in proc.stdout
-    proc = subprocess.run([target / "bin" / "probelint", "rule", "PL201"], cwd=elsewhere, capture_output=True, env=env, timeout=120)
+    proc = subprocess.run([target / "bin" / "probelint", "rule", "PL201"], check=False, cwd=elsewhere, capture_output=True, env=env, timeout=120)
     assert proc.returncode == 0 and b"## Why is this bad?" in proc.stdout
 
 
@@ -90,7 +90,7 @@ def test_pre_commit_hook_with_real_pre_commit(tmp_path, wheelhouse) -> None:
     git("add", "-A", cwd=repo)
     env = offline_env(wheelhouse)
     env["PRE_COMMIT_HOME"] = str(tmp_path / "cache")
-    proc = subprocess.run([pre_commit, "try-repo", str(ROOT), "probelint", "--all-files"],
+    proc = subprocess.run([pre_commit, "try-repo", str(ROOT), "probelint", "--all-files"], check=False,
                           cwd=repo, capture_output=True, env=env, timeout=900)
     out = proc.stdout.decode() + proc.stderr.decode()
     assert proc.returncode == 1, out
@@ -98,7 +98,7 @@ def test_pre_commit_hook_with_real_pre_commit(tmp_path, wheelhouse) -> None:
     assert "templates/deployment.yaml" not in out  # raw chart templates are excluded by the hook
     (repo / "k8s" / "web.yaml").write_text(BAD.replace("successThreshold: 2", "successThreshold: 1"))
     git("add", "-A", cwd=repo)
-    proc = subprocess.run([pre_commit, "try-repo", str(ROOT), "probelint", "--all-files"],
+    proc = subprocess.run([pre_commit, "try-repo", str(ROOT), "probelint", "--all-files"], check=False,
                           cwd=repo, capture_output=True, env=env, timeout=900)
     assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()
 
@@ -132,7 +132,7 @@ def test_pre_commit_fix_hook_rewrites_the_file(tmp_path, wheelhouse) -> None:
     git("add", "-A", cwd=repo)
     env = offline_env(wheelhouse)
     env["PRE_COMMIT_HOME"] = str(tmp_path / "cache")
-    proc = subprocess.run([pre_commit, "try-repo", str(ROOT), "probelint-fix", "--all-files"],
+    proc = subprocess.run([pre_commit, "try-repo", str(ROOT), "probelint-fix", "--all-files"], check=False,
                           cwd=repo, capture_output=True, env=env, timeout=900)
     out = proc.stdout.decode() + proc.stderr.decode()
     assert proc.returncode == 1, out  # pre-commit fails a hook that changed files
@@ -140,6 +140,6 @@ def test_pre_commit_fix_hook_rewrites_the_file(tmp_path, wheelhouse) -> None:
     # 3 consecutive failures at least, and enough for readiness to act first (PL203): 5.
     assert manifest.read_text() == THRESHOLD_ONE.replace("failureThreshold: 1 ", "failureThreshold: 5 ")
     git("add", "-A", cwd=repo)
-    proc = subprocess.run([pre_commit, "try-repo", str(ROOT), "probelint-fix", "--all-files"],
+    proc = subprocess.run([pre_commit, "try-repo", str(ROOT), "probelint-fix", "--all-files"], check=False,
                           cwd=repo, capture_output=True, env=env, timeout=900)
     assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()

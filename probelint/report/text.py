@@ -7,6 +7,7 @@ origin follows the position, and a summary closes the report. Colour only when a
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 
 import click
 
@@ -108,11 +109,30 @@ def statistics(result: LintResult) -> list[str]:
 def render(result: LintResult, *, colour: bool = False, quiet: bool = False, stats: bool = False,
            unsafe: bool = False, fixed: int | None = None) -> str:
     """The report; ``fixed`` is the number of findings ``--fix`` fixed (then the last line says so)."""
-    lines = statistics(result) if stats else [finding_line(f, colour, unsafe) for f in result.findings]
+    return "".join(chunks(result, colour=colour, quiet=quiet, stats=stats, unsafe=unsafe, fixed=fixed))
+
+
+CHUNK_LINES = 512
+
+
+def chunks(result: LintResult, *, colour: bool = False, quiet: bool = False, stats: bool = False,
+           unsafe: bool = False, fixed: int | None = None) -> Iterator[str]:
+    """The report of ``render`` in pieces of a few hundred lines, so that a report of tens of
+    thousands of findings is written as it is formatted instead of being held whole."""
+    if stats:
+        body: Iterable[str] = statistics(result)
+    else:
+        body = (finding_line(f, colour, unsafe) for f in result.findings)
+    batch: list[str] = []
+    for line in body:
+        batch.append(line)
+        if len(batch) >= CHUNK_LINES:
+            yield "\n".join(batch) + "\n"
+            batch = []
+    if batch:
+        yield "\n".join(batch) + "\n"
     if not quiet:
-        if lines:
-            lines.append("")
-        lines.append(summary_line(result, unsafe))
+        tail = [summary_line(result, unsafe)]
         if fixed is not None:
-            lines.append(fixed_line(fixed, result.findings, unsafe))
-    return "\n".join(lines) + "\n" if lines else ""
+            tail.append(fixed_line(fixed, result.findings, unsafe))
+        yield ("\n" if result.findings else "") + "\n".join(tail) + "\n"

@@ -12,7 +12,11 @@ newest version the installed `kubernetes-validate` package ships). It reports:
   `httpHeaders` value written as a number;
 - a missing required key: `port` of `httpGet`, `tcpSocket` and `grpc`, `name` and `value` of
   an HTTP header, `containerPort` of a ports entry;
-- an integer too large for the field's declared width (`int32`, `int64`).
+- an integer too large for the field's declared width (`int32`, `int64`);
+- a key written twice in the same mapping (at the second one). YAML forbids it; the API
+  server rejects the object under strict field validation (kubectl's default), and a client
+  that does not validate strictly keeps only the last value, so the one that applies is easy
+  to misread. Repeated keys elsewhere in a manifest are input warnings.
 
 A field that a newer Kubernetes version added (`grpc.mode` and `httpGet.protocol` in 1.37)
 is unknown when an older `--kube-version` is given, and the message says from which version
@@ -127,7 +131,15 @@ from probelint.model import Finding, Fix
 from probelint.probes import PROBE_KEYS
 from probelint.rule import Rule, RuleContext
 from probelint.workloads import Container
-from probelint.yamlnode import Map, NodeBudgetExceeded, node_position, scalar, to_python
+from probelint.yamlnode import (
+    TAG_MERGE,
+    Map,
+    NodeBudgetExceeded,
+    kind_name,
+    node_position,
+    scalar,
+    to_python,
+)
 
 RULE = Rule(
     code="PL009",
@@ -152,6 +164,7 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
         note = (f" [checked against the {version[0]}.{version[1]} schema; kubernetes-validate ships "
                 f"none for {requested[0]}.{requested[1]}]")
     reported = _problem_positions(ctx, container)
+    yield from _duplicate_findings(ctx, container)
     for key in PROBE_KEYS:
         node = container.map.get(key)
         if _is_null(node):
@@ -230,6 +243,51 @@ def _findings(ctx: RuleContext, container: Container, key: str, root: Node,
         if violation.rename_to is not None:
             fix = _rename(ctx, container, root, root_key, violation.path, violation.rename_to, check)
         yield ctx.finding(at, violation.message + note, obj=obj, fix=fix)
+
+
+def _duplicate_findings(ctx: RuleContext, container: Container) -> Iterator[Finding]:
+    """A key written twice in one mapping of a probe block or of the ports list, at the later key."""
+    for key in (*PROBE_KEYS, "ports"):
+        node = container.map.get(key)
+        if node is None:
+            continue
+        obj = container.ref(key if key in PROBE_KEYS else None)
+        for later, first, value in _duplicate_keys(node):
+            kept = f"{later.value}: {value.value}" if isinstance(value, ScalarNode) else f"{later.value}: {kind_name(value)}"
+            yield ctx.finding(
+                later,
+                f'duplicate key "{later.value}" in {key} (first on line {first.start_mark.line + 1}): the API server '
+                f"rejects the object under strict field validation (kubectl's default), and a client that does not "
+                f"validate strictly keeps only the last one ({kept}); keep one",
+                obj=obj,
+            )
+
+
+def _duplicate_keys(root: Node) -> Iterator[tuple[Node, Node, Node]]:
+    """``(later key, first key, later value)`` for every repeated key under ``root``, in document
+    order; each node is visited once, so aliases cannot multiply the walk."""
+    found: list[tuple[Node, Node, Node]] = []
+    stack, seen, budget = [root], set(), NODE_BUDGET
+    while stack and budget > 0:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        budget -= 1
+        if isinstance(node, MappingNode):
+            first: dict[str, Node] = {}
+            for key_node, value in node.value:
+                stack.append(value)
+                if not isinstance(key_node, ScalarNode) or key_node.tag == TAG_MERGE:
+                    continue
+                if key_node.value in first:
+                    found.append((key_node, first[key_node.value], value))
+                else:
+                    first[key_node.value] = key_node
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+    found.sort(key=lambda item: (item[0].start_mark.line, item[0].start_mark.column))
+    return iter(found)
 
 
 def _rename(ctx: RuleContext, container: Container, root: Node, root_key: Node, path: tuple, new: str,

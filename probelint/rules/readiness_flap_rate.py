@@ -123,6 +123,8 @@ def check(ctx: RuleContext, container: Container) -> Iterator[Finding]:
     p999 = profile.p999.seconds if profile.p999 else None
     budget = profile.value("unready_budget")
     period, timeout, threshold = probe.period, probe.timeout, probe.failure_threshold
+    if min(period, timeout, threshold) <= 0:
+        return  # a value the API server rejects (PL003): no rate to speak of
     p = tail_probability(timeout, p99.seconds, p50, p999)
     expected = expected_false_events_per_year(p, period, threshold)
     if expected <= budget.seconds:

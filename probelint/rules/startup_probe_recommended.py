@@ -89,6 +89,7 @@ from collections.abc import Iterator
 
 from yaml.nodes import MappingNode
 
+from probelint.edits import Unfixable, copy_value
 from probelint.model import Finding, Fix
 from probelint.probes import Probe
 from probelint.rule import Rule, RuleContext
@@ -97,7 +98,6 @@ from probelint.rules.liveness_more_aggressive_than_readiness import (
     waiting_text,
 )
 from probelint.workloads import Container
-from probelint.edits import Unfixable, copy_value
 from probelint.yamlnode import NodeBudgetExceeded
 
 MIN_KUBE_VERSION = (1, 18)  # startupProbe beta, enabled by default
