@@ -58,3 +58,45 @@ def lines_of_keys(text: str, keys) -> set[int]:
             elif isinstance(node, SequenceNode):
                 stack.extend(node.value)
     return found
+
+
+# A manifest with one safe fix (PL205 failureThreshold 1 -> 3), its fixed text and the command.
+FIXABLE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: cart}
+spec:
+  template:
+    spec:
+      containers:
+        - name: cart   # the shop's cart
+          livenessProbe:
+            httpGet: {path: /livez, port: 8080}
+            failureThreshold: 1   # one strike
+"""
+FIXED = FIXABLE.replace("failureThreshold: 1 ", "failureThreshold: 3 ")
+FIX_ARGS = ["check", "--no-config", "--select", "PL205"]
+
+# A workload and a Service selecting it, for the cross-file Service rules ({n} numbers them).
+SELECTED_WORKLOAD = """apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web{n}, namespace: shop}}
+spec:
+  template:
+    metadata:
+      labels: {{app: web{n}}}
+    spec:
+      containers:
+        - name: web
+          image: example/web:1
+          ports: [{{name: http, containerPort: 8080}}]
+          livenessProbe:
+            httpGet: {{path: /livez, port: 8080}}
+"""
+SELECTING_SERVICE = """apiVersion: v1
+kind: Service
+metadata: {{name: web{n}, namespace: shop}}
+spec:
+  selector: {{app: web{n}}}
+  ports: [{{port: 80, targetPort: 9090}}]
+"""

@@ -16,6 +16,7 @@ from probelint.cli import main
 from probelint.edits import FixBuilder, FlowMap
 from probelint.model import Edit
 from probelint.yamlnode import Map
+from tests.conftest import FIX_ARGS, FIXABLE, FIXED
 
 
 def node_at(root, *path):
@@ -207,21 +208,7 @@ def test_overlapping_edits() -> None:
 
 
 # -- the command line ----------------------------------------------------------------------
-BAD = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: cart}
-spec:
-  template:
-    spec:
-      containers:
-        - name: cart   # the shop's cart
-          livenessProbe:
-            httpGet: {path: /livez, port: 8080}
-            failureThreshold: 1   # one strike
-"""
-GOOD = BAD.replace("failureThreshold: 1 ", "failureThreshold: 3 ")
-ARGS = ["check", "--no-config", "--select", "PL205"]
+BAD, GOOD, ARGS = FIXABLE, FIXED, FIX_ARGS
 
 
 def invoke(*args, input=None):

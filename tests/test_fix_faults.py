@@ -25,23 +25,9 @@ from click.testing import CliRunner
 
 from probelint import fix, writeback
 from probelint.cli import main
-from tests.conftest import ROOT
+from tests.conftest import FIX_ARGS, FIXABLE, FIXED, ROOT
 
-BAD = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: cart}
-spec:
-  template:
-    spec:
-      containers:
-        - name: cart   # the shop's cart
-          livenessProbe:
-            httpGet: {path: /livez, port: 8080}
-            failureThreshold: 1   # one strike
-"""
-GOOD = BAD.replace("failureThreshold: 1 ", "failureThreshold: 3 ")
-ARGS = ["check", "--no-config", "--select", "PL205"]
+BAD, GOOD, ARGS = FIXABLE, FIXED, FIX_ARGS
 NAMES = ["a.yaml", "b.yaml", "c.yaml"]  # b.yaml is the one that fails; files are written in this order
 
 

@@ -9,29 +9,8 @@ from click.testing import CliRunner
 from probelint import parallel
 from probelint.cli import main
 from tests.conftest import CORPUS
-
-WORKLOAD = """apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: web{n}, namespace: shop}}
-spec:
-  template:
-    metadata:
-      labels: {{app: web{n}}}
-    spec:
-      containers:
-        - name: web
-          image: example/web:1
-          ports: [{{name: http, containerPort: 8080}}]
-          livenessProbe:
-            httpGet: {{path: /livez, port: 8080}}
-"""
-SERVICE = """apiVersion: v1
-kind: Service
-metadata: {{name: web{n}, namespace: shop}}
-spec:
-  selector: {{app: web{n}}}
-  ports: [{{port: 80, targetPort: 9090}}]
-"""
+from tests.conftest import SELECTED_WORKLOAD as WORKLOAD
+from tests.conftest import SELECTING_SERVICE as SERVICE
 
 
 def run(*args: str):

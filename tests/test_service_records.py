@@ -11,30 +11,10 @@ import pytest
 from probelint import linter as linter_module
 from probelint.linter import Linter
 from probelint.workloads import Workload
+from tests.conftest import SELECTED_WORKLOAD as WORKLOAD
+from tests.conftest import SELECTING_SERVICE as SERVICE
 from tests.conftest import make_settings
 
-WORKLOAD = """apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: web{n}, namespace: shop}}
-spec:
-  template:
-    metadata:
-      labels: {{app: web{n}}}
-    spec:
-      containers:
-        - name: web
-          image: example/web:1
-          ports: [{{name: http, containerPort: 8080}}]
-          livenessProbe:
-            httpGet: {{path: /livez, port: 8080}}
-"""
-SERVICE = """apiVersion: v1
-kind: Service
-metadata: {{name: web{n}, namespace: shop}}
-spec:
-  selector: {{app: web{n}}}
-  ports: [{{port: 80, targetPort: 9090}}]
-"""
 SERVICE_CODES = {"PL101", "PL402", "PL403", "PL404", "PL503"}
 
 
