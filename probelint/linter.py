@@ -88,7 +88,7 @@ class _Checked:
     file: _FileRecord
     position: tuple[int, int, int, str | None]
     pod: str  # the namespace and labels of the pod, packed (see ``_pack``)
-    selecting: tuple  # the selecting Services, in index order
+    selecting: tuple[int, ...]  # where the selecting Services were in the index, in order
     findings: tuple[Finding, ...]
 
 
@@ -156,6 +156,9 @@ class Linter:
         self.service_rules = [m for m in self.modules if m.RULE.scope == "services"]
         self.result = LintResult()
         self._checked: list[_Checked] = []
+        # The keys of the Services as they were when the workloads were checked, once the index
+        # is replaced by every process's Services (``replace_services``).
+        self._keys_before: list[tuple] | None = None
 
     def _checks(self, scope: str) -> list:
         """``(check, context)`` of each selected rule of ``scope``, in registry order."""
@@ -305,7 +308,7 @@ class Linter:
         only a compact record of each."""
         for item in pending:
             workload = item.workload
-            selecting = tuple(self.services.selecting(workload.namespace, workload.labels))
+            selecting = tuple(self.services.selecting_positions(workload.namespace, workload.labels))
             findings = tuple(self._service_findings(workload, item.profile, record.suppressions, item.ignored))
             self._checked.append(_Checked(record, item.position, _pack(workload.namespace, workload.labels),
                                           selecting, findings))
@@ -348,12 +351,24 @@ class Linter:
             kept.append(finding)
         return kept
 
+    def replace_services(self, services: list) -> None:
+        """Use ``services`` (every process's, in the order one process reads them) from now on;
+        the workloads checked so far are settled against them by ``finish``."""
+        self._keys_before = [_service_key(s) for s in self.services.services]
+        self.services.replace_all(services)
+
     def finish(self) -> LintResult:
         """Settle the Service-aware findings against every Service read, then sort."""
         stale: dict[int, list[_Checked]] = {}
+        before = self._keys_before
+        keys = None if before is None else [_service_key(s) for s in self.services.services]
         for checked in self._checked:
-            now = self.services.selecting(*_unpack(checked.pod))
-            if list(map(_service_key, now)) == list(map(_service_key, checked.selecting)):
+            now = self.services.selecting_positions(*_unpack(checked.pod))
+            if before is None:
+                same = now == list(checked.selecting)
+            else:
+                same = [keys[i] for i in now] == [before[i] for i in checked.selecting]
+            if same:
                 self.result.findings.extend(checked.findings)
             else:
                 stale.setdefault(id(checked.file), []).append(checked)

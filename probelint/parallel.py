@@ -20,6 +20,7 @@ from probelint.source import STDIN, discover
 # Below this much input, starting processes costs more than it saves.
 AUTO_MIN_BYTES = 2 * 1024 * 1024
 AUTO_MIN_FILES = 64
+FINDINGS_PER_MESSAGE = 1000
 
 
 def auto_jobs(files: list[str]) -> int:
@@ -60,21 +61,47 @@ def _worker(conn, settings: Settings, files: list[str], keep_sources: bool, keep
         linter = Linter(settings, keep_sources=keep_sources, keep_fix_edits=keep_fix_edits)
         for path in files:
             linter.lint_file(path)
-        by_path: dict[str, list] = {}
-        for service in linter.services.services:
-            by_path.setdefault(service.path, []).append(service)
-        conn.send(by_path)
-        linter.services.replace_all(conn.recv())
+        linter.replace_services(_exchange_services(conn, linter.services.services))
         result = linter.finish()
         texts = {shown: source.text for shown, (_key, source) in linter.sources.items()}
-        conn.send((
-            result.findings, result.problems,
-            (result.files, result.documents, result.workloads), texts,
-        ))
+        findings = result.findings
+        conn.send((len(findings), result.problems, (result.files, result.documents, result.workloads), texts))
+        # In pieces: one message of every finding would hold all of them pickled at once.
+        for start in range(0, len(findings), FINDINGS_PER_MESSAGE):
+            conn.send(findings[start:start + FINDINGS_PER_MESSAGE])
     except BaseException as err:  # noqa: BLE001 - reported by the parent, never lost
         conn.send(err)
     finally:
         conn.close()
+
+
+def _exchange_services(conn, services: list) -> list:
+    """Send this process's Services, one pickled blob per file, and return every process's
+    Services in the order one process reads them: this process's own objects, and the others'
+    unpickled once. One message of every Service would hold them all pickled at once, with the
+    pickler's memo of every object, in each process."""
+    import pickle
+
+    own: dict[str, list] = {}
+    for service in services:
+        own.setdefault(service.path, []).append(service)
+    conn.send(len(own))
+    for path, found in own.items():
+        conn.send((path, pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)))
+    order = conn.recv()  # every file with Services, in discovery order
+    others: dict[str, list] = {}
+    for _ in range(conn.recv()):
+        path, blob = conn.recv()
+        others[path] = pickle.loads(blob)
+    return [service for path in order for service in own.get(path) or others.get(path, ())]
+
+
+def _received(conn):
+    """The next message of a worker; an exception it sent is raised here."""
+    reply = conn.recv()
+    if isinstance(reply, BaseException):
+        raise reply
+    return reply
 
 
 def lint(linter: Linter, paths: tuple[str, ...], jobs: int | None, stdin: bytes | None = None,
@@ -104,24 +131,31 @@ def lint(linter: Linter, paths: tuple[str, ...], jobs: int | None, stdin: bytes 
         child.close()
         workers.append((parent, process))
     try:
-        found_services: dict[str, list] = {}
-        for parent, _process in workers:
-            reply = parent.recv()
-            if isinstance(reply, BaseException):
-                raise reply
-            found_services.update(reply)
+        # Each file's Services, pickled by the worker that read it, passed on as they are.
+        blobs: dict[str, bytes] = {}
+        owner: dict[str, int] = {}
+        for index, (parent, _process) in enumerate(workers):
+            for _ in range(_received(parent)):
+                path, blob = _received(parent)
+                blobs[path], owner[path] = blob, index
         # The order one process builds: files in discovery order, Services in file order.
-        ordered = [service for path in found.files for service in found_services.get(path, [])]
-        for parent, _process in workers:
-            parent.send(ordered)
+        order = [path for path in found.files if path in blobs]
+        order += sorted(set(blobs) - set(order))  # a file shown under another name than it was found
+        for index, (parent, _process) in enumerate(workers):
+            parent.send(order)
+            theirs = [path for path in order if owner[path] != index]
+            parent.send(len(theirs))
+            for path in theirs:
+                parent.send((path, blobs[path]))
+        del blobs
         result = LintResult(problems=list(found.problems))
         all_texts: dict[str, str] = {}
         for parent, _process in workers:
-            reply = parent.recv()
-            if isinstance(reply, BaseException):
-                raise reply
-            findings, problems, (files, documents, workloads), texts = reply
-            result.findings.extend(findings)
+            count, problems, (files, documents, workloads), texts = _received(parent)
+            while count > 0:
+                findings = _received(parent)
+                result.findings.extend(findings)
+                count -= len(findings)
             result.problems.extend(problems)
             result.files += files
             result.documents += documents

@@ -79,13 +79,17 @@ class ServiceIndex:
 
     def selecting(self, namespace: str, labels: dict[str, str]) -> list[Service]:
         """The Services selecting a pod with ``labels``, in the order they were added."""
+        return [self.services[i] for i in self.selecting_positions(namespace, labels)]
+
+    def selecting_positions(self, namespace: str, labels: dict[str, str]) -> list[int]:
+        """Where the Services selecting a pod with ``labels`` are in ``services``, in order."""
         if not labels:
             return []
         found: list[int] = []
         for key, value in labels.items():
             found.extend(self._buckets.get((namespace, key, value), ()))
         found.sort()
-        return [self.services[i] for i in found if self.services[i].selects(namespace, labels)]
+        return [i for i in found if self.services[i].selects(namespace, labels)]
 
 
 def _text(value: object) -> str:
