@@ -122,6 +122,8 @@ def _fingerprint(text: str) -> tuple[int, int]:
 
 
 _NO_CODES: frozenset[str] = frozenset()
+# Above this many documents to read again in one file, the file is composed once, whole.
+FEW_DOCUMENTS = 8
 # Workloads of one file held in memory before the Service-aware rules run on them.
 MAX_PENDING_PER_FILE = 256
 
@@ -400,18 +402,33 @@ class Linter:
         for checked in records:
             document, number, line, helm = checked.position
             by_document.setdefault((document, line, helm), {})[number] = checked
-        for (document, line, helm), wanted in by_document.items():
-            item = _document_at(source, line)
-            if item is None:
-                continue
-            item = replace(item, source=source, index=document, helm_source=helm)
-            for number, root in enumerate(objects(item)):
-                if number not in wanted:
+        if len(by_document) > FEW_DOCUMENTS:
+            # Many documents of one stream: compose it once rather than once a document.
+            wanted = {document: (helm, numbers) for (document, _, helm), numbers in by_document.items()}
+            last = max(wanted)
+            for item in parse(source):
+                if isinstance(item, InputProblem):
                     continue
-                workload = extract(root, item, self.settings.namespace, self.settings.pod_template_paths)
-                if workload is not None:
-                    _, profile, ignored, _ = self._annotations(workload)  # the problems were reported
-                    self.result.findings.extend(self._service_findings(workload, profile, file.suppressions, ignored))
+                if item.index in wanted:
+                    helm, numbers = wanted[item.index]
+                    self._settle(replace(item, source=source, helm_source=helm), numbers, file)
+                if item.index >= last:
+                    break
+            return
+        for (document, line, helm), numbers in by_document.items():
+            item = _document_at(source, line)
+            if item is not None:
+                self._settle(replace(item, source=source, index=document, helm_source=helm), numbers, file)
+
+    def _settle(self, item: Document, numbers: dict[int, _Checked], file: _FileRecord) -> None:
+        """Run the Service-aware rules on the workloads ``numbers`` of a document read again."""
+        for number, root in enumerate(objects(item)):
+            if number not in numbers:
+                continue
+            workload = extract(root, item, self.settings.namespace, self.settings.pod_template_paths)
+            if workload is not None:
+                _, profile, ignored, _ = self._annotations(workload)  # the problems were reported
+                self.result.findings.extend(self._service_findings(workload, profile, file.suppressions, ignored))
 
 
 # Line breaks other than ``\n`` that YAML counts (a lone ``\r``, NEL, the Unicode separators).

@@ -8,6 +8,7 @@ error message in the middle needs.
 """
 from __future__ import annotations
 
+import bisect
 import codecs
 import fnmatch
 import os
@@ -255,11 +256,10 @@ def parse(source: Source) -> Iterator[Document | InputProblem]:
     alias bombs refuse it, duplicate keys are warnings.
     """
     text = source.text
-    helm_marks = [(text.count("\n", 0, m.start()), m.group(1)) for m in _HELM_SOURCE.finditer(text)] if "# Source: " in text else []
+    helm_marks = [(line, m.group(1)) for line, m in _with_lines(text, _HELM_SOURCE)] if "# Source: " in text else []
     base = text
     if "Error: " in text:
-        for match in _TOOL_ERROR.finditer(text):
-            line = text.count("\n", 0, match.start())
+        for line, match in _with_lines(text, _TOOL_ERROR):
             yield InputProblem(source.path, line + 1, 1, f"error message in the stream, not YAML: {_shorten(match.group(0))}")
         base = _TOOL_ERROR.sub(lambda m: "#" + m.group(0)[1:], text)
     deep = _may_be_deep(text)
@@ -451,19 +451,26 @@ def _blank_lines(text: str, first: int, last: int) -> str:
     return text[:start] + keep + "\n" * removed.count("\n") + text[end:]
 
 
+def _with_lines(text: str, pattern: re.Pattern[str]) -> Iterator[tuple[int, re.Match[str]]]:
+    """Each match of ``pattern`` with its 0-based line, counted once through the text."""
+    line = position = 0
+    for match in pattern.finditer(text):
+        line += text.count("\n", position, match.start())
+        position = match.start()
+        yield line, match
+
+
 def _helm_source_for(marks: list[tuple[int, str]], after: int, line: int) -> str | None:
     """The ``# Source:`` mark between the previous document and this one, if any.
 
     Helm writes one mark before every document it renders, so a document without its own
-    mark (hand-written YAML appended to a rendered stream) has no template origin.
+    mark (hand-written YAML appended to a rendered stream) has no template origin. ``marks``
+    is in line order; a binary search keeps a stream of thousands of documents linear.
     """
-    found = None
-    for mark_line, name in marks:
-        if mark_line > line:
-            break
-        if mark_line > after:
-            found = name
-    return found
+    index = bisect.bisect_right(marks, (line, "\uffff")) - 1
+    if index >= 0 and marks[index][0] > after:
+        return marks[index][1]
+    return None
 
 
 def _next_document_line(text: str, after_line: int) -> int | None:

@@ -48,10 +48,13 @@ def test_service_in_a_later_file_gives_the_findings_of_one_file(tmp_path) -> Non
     ]
 
 
-def test_service_after_the_workload_in_a_huge_stream(tmp_path, monkeypatch) -> None:
+@pytest.mark.parametrize("few", [8, 2])
+def test_service_after_the_workload_in_a_huge_stream(tmp_path, monkeypatch, few) -> None:
     """Past the per-file limit the early workloads are checked before the Services at the end of
-    the stream are read; they are read again at the end and checked against them."""
+    the stream are read; they are read again at the end and checked against them, one document
+    at a time or, when there are many, in one reading of the whole stream."""
     monkeypatch.setattr(linter_module, "MAX_PENDING_PER_FILE", 3)
+    monkeypatch.setattr(linter_module, "FEW_DOCUMENTS", few)
     stream = "---\n".join([WORKLOAD.format(n=n) for n in range(8)] + [SERVICE.format(n=n) for n in range(8)])
     (tmp_path / "stream.yaml").write_text(stream)
     findings, problems = lint([tmp_path])
