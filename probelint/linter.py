@@ -14,7 +14,6 @@ never depends on input order.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
@@ -23,7 +22,7 @@ from yaml.nodes import MappingNode
 
 from probelint import rules as registry
 from probelint.model import LEVEL_RANK, Finding, InputProblem
-from probelint.probes import PROBE_KEYS
+from probelint.probes import VALIDATED_KEYS
 from probelint.profile import Resolver
 from probelint.rule import RuleContext
 from probelint.services import ServiceIndex, service_from
@@ -34,6 +33,7 @@ from probelint.source import (
     Source,
     SourceError,
     discover,
+    document_at,
     duplicate_key_problem,
     parse,
     read_source,
@@ -263,7 +263,7 @@ class Linter:
         if "PL009" in self.contexts:
             for workload in workloads:
                 for container in workload.containers:
-                    for key in (*PROBE_KEYS, "ports"):
+                    for key in VALIDATED_KEYS:
                         node = container.map.get(key)
                         if node is not None:
                             spans.append(((node.start_mark.line, node.start_mark.column),
@@ -416,7 +416,7 @@ class Linter:
                     break
             return
         for (document, line, helm), numbers in by_document.items():
-            item = _document_at(source, line)
+            item = document_at(source, line)
             if item is not None:
                 self._settle(replace(item, source=source, index=document, helm_source=helm), numbers, file)
 
@@ -429,35 +429,6 @@ class Linter:
             if workload is not None:
                 _, profile, ignored, _ = self._annotations(workload)  # the problems were reported
                 self.result.findings.extend(self._service_findings(workload, profile, file.suppressions, ignored))
-
-
-# Line breaks other than ``\n`` that YAML counts (a lone ``\r``, NEL, the Unicode separators).
-_OTHER_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
-_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
-_NOT_A_BREAK = re.compile("[^\r\n\x85\u2028\u2029]+")
-
-
-def _document_at(source: Source, line: int) -> Document | None:
-    """The document of ``source`` whose node starts on ``line`` (0-based, counted like YAML
-    counts lines), composed alone: the lines before it are emptied, so that lines and columns
-    stay those of the file (what positions and fix edits are computed from)."""
-    text = source.text
-    if line == 0:
-        offset = 0
-    elif _OTHER_BREAKS.search(text) is None:
-        offset = 0
-        for _ in range(line):
-            offset = text.find("\n", offset) + 1
-            if offset == 0:
-                return None
-    else:
-        ends = [m.end() for _, m in zip(range(line), _BREAK.finditer(text))]
-        if len(ends) < line:
-            return None
-        offset = ends[-1]
-    prefix = text[:offset]
-    blank = "\n" * line if prefix.count("\n") == line else _NOT_A_BREAK.sub(lambda m: " " * len(m.group(0)), prefix)
-    return next((item for item in parse(Source(source.path, blank + text[offset:])) if isinstance(item, Document)), None)
 
 
 def _reader(path: str, max_size: int) -> Callable[[], Source]:

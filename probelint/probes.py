@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 PROBE_KEYS = {"livenessProbe": "liveness", "readinessProbe": "readiness", "startupProbe": "startup"}
 PROBE_TYPES = tuple(PROBE_KEYS.values())
+# The blocks PL009 validates against the schema: a repeated key in them is its finding.
+VALIDATED_KEYS = (*PROBE_KEYS, "ports")
 HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
 TIMING_FIELDS = ("initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold", "failureThreshold")
 DEFAULTS = {

@@ -57,7 +57,6 @@ class RuleContext:
     # cover are dropped after the rules ran, and a rule may need to know that beforehand.
     suppressions: FileSuppressions | None = None
     ignored: set[str] = field(default_factory=set)
-    _aliased_doc: tuple | None = field(default=None, repr=False)  # (document, whether it has aliases)
 
     def suppressed(self, rule: Rule, line: int) -> bool:
         """A finding of ``rule`` on ``line`` of this workload's file would be suppressed."""
@@ -107,7 +106,7 @@ class RuleContext:
         if fix is not None and workload.doc.helm_source is not None and obj.container is not None:
             from probelint.helmvalues import values_snippet
 
-            container = next((c for c in workload.containers if c.name == obj.container), None)
+            container = self._container(obj)
             helm_values = values_snippet(container, fix) if container is not None else None
         return Finding(
             code=self.rule.code,
@@ -122,23 +121,25 @@ class RuleContext:
             helm_values=helm_values,
         )
 
+    def _container(self, obj: ObjectRef):
+        """The container of the current workload that ``obj`` names, if it names one."""
+        if obj.container is None:
+            return None
+        return next((c for c in self.workload.containers if c.name == obj.container), None)
+
     def _use_site(self, at: Node, obj: ObjectRef) -> Node | None:
         """The key through which the object's own text reuses ``at`` from an anchor, if it does;
-        only looked for in a document that has aliases at all."""
+        only looked for in a text that has anchors at all."""
         workload = self.workload
-        doc = workload.doc
-        if self._aliased_doc is None or self._aliased_doc[0] is not doc:
-            self._aliased_doc = (doc, "*" in doc.source.text)
-        if not self._aliased_doc[1]:
+        if not workload.doc.aliases:
             return None
         root = workload.root.node
-        if obj.container is not None:
-            container = next((c for c in workload.containers if c.name == obj.container), None)
-            if container is not None:
-                root = container.node
-                probe_key, probe = container.map.key_node(obj.probe or ""), container.map.get(obj.probe or "")
-                if probe is not None and not is_alias_use(probe_key, probe):
-                    root = probe  # the probe's own block: a sibling probe may merge the same anchor
+        container = self._container(obj)
+        if container is not None:
+            root = container.node
+            probe_key, probe = container.map.key_node(obj.probe or ""), container.map.get(obj.probe or "")
+            if probe is not None and not is_alias_use(probe_key, probe):
+                root = probe  # the probe's own block: a sibling probe may merge the same anchor
         return use_site(root, at)
 
     def fix(self, title: str, *, unsafe: bool = False, scope: Node | None = None) -> FixBuilder:

@@ -67,6 +67,8 @@ class Document:
     # The second and later keys of a mapping that repeats a key: the linter reports those in
     # a probe or a container's ports as PL009 findings and the others as input warnings.
     duplicates: tuple[Node, ...] = ()
+    # Whether the text has anchors at all: without one no value is reused through an alias.
+    aliases: bool = True
 
 
 @dataclass
@@ -289,7 +291,7 @@ def parse(source: Source) -> Iterator[Document | InputProblem]:
                     yield InputProblem(source.path, node_at.start_mark.line + 1, node_at.start_mark.column + 1,
                                        f"{reason} (document not checked)")
                 else:
-                    yield Document(source, index, node, helm, tuple(found.duplicates))
+                    yield Document(source, index, node, helm, tuple(found.duplicates), aliases)
                 index += 1
             return
         except yaml.MarkedYAMLError as err:
@@ -481,6 +483,26 @@ def _next_document_line(text: str, after_line: int) -> int | None:
     if match is None:
         return None
     return text.count("\n", 0, match.start())
+
+
+# Line breaks other than ``\n`` that YAML counts (a lone ``\r``, NEL, the Unicode separators).
+_OTHER_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
+_NOT_A_BREAK = re.compile("[^\r\n\x85\u2028\u2029]+")
+
+
+def document_at(source: Source, line: int) -> Document | None:
+    """The document of ``source`` whose node starts on ``line`` (0-based, counted like YAML
+    counts lines), composed alone: the lines before it are emptied, so that lines and columns
+    stay those of the file (what positions and fix edits are computed from)."""
+    text = source.text
+    if _OTHER_BREAKS.search(text) is None:
+        offset = _offset_of_line(text, line)
+        blank = "\n" * line
+    else:
+        ends = [m.end() for _, m in zip(range(line), LINE_BREAK.finditer(text), strict=False)]
+        offset = ends[-1] if ends else 0
+        blank = _NOT_A_BREAK.sub(lambda m: " " * len(m.group(0)), text[:offset])
+    return next((item for item in parse(Source(source.path, blank + text[offset:])) if isinstance(item, Document)), None)
 
 
 def _offset_of_line(text: str, line: int) -> int:

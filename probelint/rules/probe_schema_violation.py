@@ -128,7 +128,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from probelint import k8sschema
 from probelint.model import Finding, Fix
-from probelint.probes import PROBE_KEYS
+from probelint.probes import PROBE_KEYS, VALIDATED_KEYS
 from probelint.rule import Rule, RuleContext
 from probelint.workloads import Container
 from probelint.yamlnode import (
@@ -247,7 +247,9 @@ def _findings(ctx: RuleContext, container: Container, key: str, root: Node,
 
 def _duplicate_findings(ctx: RuleContext, container: Container) -> Iterator[Finding]:
     """A key written twice in one mapping of a probe block or of the ports list, at the later key."""
-    for key in (*PROBE_KEYS, "ports"):
+    if not container.workload.doc.duplicates:
+        return  # parsing found no repeated key anywhere in the document
+    for key in VALIDATED_KEYS:
         node = container.map.get(key)
         if node is None:
             continue
